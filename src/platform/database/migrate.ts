@@ -1,0 +1,82 @@
+import { type Kysely, sql } from 'kysely';
+import { type MigrationResultSet, Migrator } from 'kysely/migration';
+import { CofferError } from '../errors.ts';
+import { migrations } from './migrations/index.ts';
+
+export class MigrationError extends CofferError {
+  constructor(message: string, cause?: unknown) {
+    super('migration_failed', message, { cause });
+  }
+}
+
+async function migrator(db: Kysely<unknown>): Promise<Migrator> {
+  // On PostgreSQL pin the bookkeeping tables to the connection's own schema: Kysely
+  // otherwise finds a schema_migrations table in any schema and skips creating ours.
+  const schema = await currentSchema(db);
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+async function currentSchema(db: Kysely<unknown>): Promise<string | undefined> {
+  try {
+    const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    return result.rows[0]?.schema;
+  } catch {
+    return undefined; // SQLite has no schemas.
+  }
+}
+
+/**
+ * Runs a migration step, retrying a few times: on SQLite two processes starting together
+ * race to create the bookkeeping tables (PostgreSQL serialises them with a lock).
+ */
+async function withRetry(step: () => Promise<MigrationResultSet>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await step();
+    if (!result.error || attempt >= 5) return check(result);
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
+}
+
+function check(result: MigrationResultSet): void {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationError(
+      `database migration ${failed?.migrationName ?? ''} failed: ${(result.error as Error).message ?? result.error}`,
+      result.error,
+    );
+  }
+}
+
+/** Applies every pending migration (safe to run from several processes at once). */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const m = await migrator(db);
+  await withRetry(() => m.migrateToLatest());
+}
+
+/** Applies migrations up to and including `name`; tests use it to build every earlier schema. */
+export async function migrateTo(db: Kysely<unknown>, name: string): Promise<void> {
+  const m = await migrator(db);
+  await withRetry(() => m.migrateTo(name));
+}
+
+/** The names of every migration this code knows, in order. */
+export function migrationNames(): string[] {
+  return Object.keys(migrations).sort();
+}
+
+/** True when every migration this code knows has been applied. */
+export async function isSchemaCurrent(db: Kysely<unknown>): Promise<boolean> {
+  try {
+    const rows = await sql<{ name: string }>`select name from schema_migrations`.execute(db);
+    const applied = new Set(rows.rows.map((r) => r.name));
+    return migrationNames().every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
+}

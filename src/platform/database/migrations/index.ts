@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001-platform.ts';
+import * as m0002 from './0002-tenancy-identity.ts';
+
+/**
+ * Every schema migration, in order. Forward-only: a released migration is never edited;
+ * change the schema with a new one appended here. Names sort in application order.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-platform': m0001,
+  '0002-tenancy-identity': m0002,
+});

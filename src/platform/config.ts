@@ -45,7 +45,12 @@ function nonEmpty(raw: string): string {
 }
 
 const settings: { [K in keyof Config]: Setting<Config[K]> } = {
-  dataDir: { env: 'COFFER_DATA_DIR', key: 'dataDir', parse: (raw) => resolve(nonEmpty(raw)), fallback: () => resolve('data') },
+  dataDir: {
+    env: 'COFFER_DATA_DIR',
+    key: 'dataDir',
+    parse: (raw) => resolve(nonEmpty(raw)),
+    fallback: () => resolve('data'),
+  },
   host: { env: 'COFFER_HOST', key: 'host', parse: nonEmpty, fallback: () => '127.0.0.1' },
   port: { env: 'COFFER_PORT', key: 'port', parse: integer(0, 65535), fallback: () => 8080 },
   databaseUrl: {
@@ -70,7 +75,12 @@ const settings: { [K in keyof Config]: Setting<Config[K]> } = {
     fallback: () => 'info',
   },
   bodyLimit: { env: 'COFFER_BODY_LIMIT', key: 'bodyLimit', parse: integer(1024, 1 << 30), fallback: () => 1 << 20 },
-  workerConcurrency: { env: 'COFFER_WORKER_CONCURRENCY', key: 'workerConcurrency', parse: integer(0, 64), fallback: () => 2 },
+  workerConcurrency: {
+    env: 'COFFER_WORKER_CONCURRENCY',
+    key: 'workerConcurrency',
+    parse: integer(0, 64),
+    fallback: () => 2,
+  },
 };
 
 /**
@@ -108,7 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const setting = settings[name] as Setting<unknown>;
     const fromEnv = env[setting.env];
     const fromFile = file[setting.key];
-    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile !== undefined ? String(fromFile) : undefined;
+    const raw =
+      fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile !== undefined ? String(fromFile) : undefined;
     const source = fromEnv !== undefined && fromEnv !== '' ? setting.env : `${setting.key} in ${fileName}`;
     if (raw === undefined) {
       result[name] = setting.fallback(result);

@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
 import { type Database, type DialectName, openDatabase } from '../../src/platform/database/connect.ts';
@@ -63,7 +63,10 @@ function postgresFactory(adminUrl: string): TestDatabaseFactory {
       await admin.end();
       const opened: Database[] = [];
       const open = async (poolSize?: number) => {
-        const database = await openDatabase(adminUrl, { searchPath: schema, poolSize: poolSize ?? options.poolSize ?? 5 });
+        const database = await openDatabase(adminUrl, {
+          searchPath: schema,
+          poolSize: poolSize ?? options.poolSize ?? 5,
+        });
         opened.push(database);
         return database;
       };

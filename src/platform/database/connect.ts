@@ -35,7 +35,10 @@ const pgTypes = {
  * `postgres://…` (a pool; `searchPath` selects a schema, used by tests). Checks the
  * connection before returning; throws {@link DatabaseUnavailableError} with one clear line.
  */
-export async function openDatabase(url: string, options: { searchPath?: string; poolSize?: number } = {}): Promise<Database> {
+export async function openDatabase(
+  url: string,
+  options: { searchPath?: string; poolSize?: number } = {},
+): Promise<Database> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     try {

@@ -54,14 +54,14 @@ function check(result: MigrationResultSet): void {
 }
 
 /** Applies every pending migration (safe to run from several processes at once). */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const m = await migrator(db);
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
+  const m = await migrator(db as unknown as Kysely<unknown>);
   await withRetry(() => m.migrateToLatest());
 }
 
 /** Applies migrations up to and including `name`; tests use it to build every earlier schema. */
-export async function migrateTo(db: Kysely<unknown>, name: string): Promise<void> {
-  const m = await migrator(db);
+export async function migrateTo<DB>(db: Kysely<DB>, name: string): Promise<void> {
+  const m = await migrator(db as unknown as Kysely<unknown>);
   await withRetry(() => m.migrateTo(name));
 }
 
@@ -71,7 +71,7 @@ export function migrationNames(): string[] {
 }
 
 /** True when every migration this code knows has been applied. */
-export async function isSchemaCurrent(db: Kysely<unknown>): Promise<boolean> {
+export async function isSchemaCurrent<DB>(db: Kysely<DB>): Promise<boolean> {
   try {
     const rows = await sql<{ name: string }>`select name from schema_migrations`.execute(db);
     const applied = new Set(rows.rows.map((r) => r.name));

@@ -1,11 +1,11 @@
 import type { Generated } from 'kysely';
 
 /** Tables owned by the platform module. Domain modules declare theirs and use `kysely.withTables<…>()`. */
-export interface PlatformTables {
+export type PlatformTables = {
   jobs: JobTable;
   job_schedules: JobScheduleTable;
   server_state: ServerStateTable;
-}
+};
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead' | 'cancelled';
 

@@ -1,0 +1,26 @@
+import type { Clock, Config, Database, Logger } from '../platform/index.ts';
+
+/** Long-lived dependencies of the HTTP shell, passed to every route plugin. */
+export interface ServerContext {
+  readonly config: Config;
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * What a route requires, declared in its `config` so that OpenAPI and the authorization
+ * matrix can read it: `public` (no sign-in), `authenticated` (any signed-in principal,
+ * acting on itself), or `privilege` (checked by the access module against the target BU).
+ */
+export type RouteAccess =
+  | { access: 'public' }
+  | { access: 'authenticated' }
+  | { access: 'privilege'; privilege: string };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess['access'];
+    privilege?: string;
+  }
+}

@@ -1,0 +1,3 @@
+export { type BuildServerOptions, buildServer } from './build-server.ts';
+export type { RouteAccess, ServerContext } from './context.ts';
+export { buildProblem, problemType, registerErrorStatus } from './problem.ts';

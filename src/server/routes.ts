@@ -1,0 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from './context.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+
+/**
+ * Every route plugin of the API, in one list: the authorization-matrix test walks the
+ * routes these register. Domain modules export a `register…Routes(app, ctx)` function.
+ */
+export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  registerHealthRoutes(app, ctx);
+}

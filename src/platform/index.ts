@@ -22,3 +22,4 @@ export {
 } from './errors.ts';
 export { newId } from './ids.ts';
 export { createLogger, type Logger, redactedPaths } from './logger.ts';
+export type { AccessGuard, AuditEvent, AuditRecorder, Principal, RequestContext } from './request-context.ts';

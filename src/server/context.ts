@@ -24,3 +24,10 @@ declare module 'fastify' {
     privilege?: string;
   }
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook for every route (principal null on public routes). */
+    ctx: import('../platform/index.ts').RequestContext;
+  }
+}

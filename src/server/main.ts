@@ -69,7 +69,6 @@ export async function startServer(options: {
   let app: FastifyInstance | undefined;
   try {
     await migrateToLatest(database.kysely);
-    const bootstrap = await bootstrapInstallation(database, { clock });
     app = await buildServer({ config, database, log, clock });
     try {
       await app.listen({ host: config.host, port: config.port });
@@ -84,6 +83,9 @@ export async function startServer(options: {
       if (code === 'EACCES') throw new ConfigError(`COFFER_PORT: not allowed to listen on port ${config.port}`);
       throw error;
     }
+    // Bootstrap only once the port is ours, so a failed start never swallows the
+    // one-time password of a bootstrap that nobody saw.
+    const bootstrap = await bootstrapInstallation(database, { clock });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

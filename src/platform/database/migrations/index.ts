@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-platform.ts';
 import * as m0002 from './0002-tenancy-identity.ts';
+import * as m0003 from './0003-tenancy-settings-branding.ts';
 import * as m0004 from './0004-identity-auth.ts';
 
 /**
@@ -10,5 +11,6 @@ import * as m0004 from './0004-identity-auth.ts';
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-platform': m0001,
   '0002-tenancy-identity': m0002,
+  '0003-tenancy-settings-branding': m0003,
   '0004-identity-auth': m0004,
 });

@@ -1,0 +1,146 @@
+import { toHex } from './bytes.ts';
+import type { BlobType } from './format.ts';
+import type { PackedBlob } from './pack.ts';
+
+/** Where a blob lives. */
+export interface BlobLocation extends PackedBlob {
+  readonly packId: string;
+}
+
+/**
+ * In-memory blob index: an open-addressing hash table over typed arrays (~60 bytes per
+ * blob instead of a few hundred for a Map of objects), keyed by the 32-byte blob ID. IDs
+ * are MAC outputs, so their first four bytes are a uniform hash.
+ */
+export class BlobIndex {
+  #ids = new Uint8Array(32 * 1024);
+  #meta = new Uint32Array(4 * 1024); // pack number, offset, plainLength, storedLength
+  #typeFlags = new Uint8Array(1024); // type << 4 | flags
+  #slots = new Int32Array(2048); // entry number + 1, 0 = empty
+  #count = 0;
+  readonly #packIds: string[] = [];
+  readonly #packNumbers = new Map<string, number>();
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Pack IDs (hex) that hold at least one indexed blob. */
+  packIds(): string[] {
+    return [...this.#packIds];
+  }
+
+  #packNumber(packId: string): number {
+    let number = this.#packNumbers.get(packId);
+    if (number === undefined) {
+      number = this.#packIds.length;
+      this.#packIds.push(packId);
+      this.#packNumbers.set(packId, number);
+    }
+    return number;
+  }
+
+  #find(id: Uint8Array): number {
+    const mask = this.#slots.length - 1;
+    const ids = this.#ids;
+    let slot = (id[0]! | (id[1]! << 8) | (id[2]! << 16) | (id[3]! << 24)) & mask;
+    for (;;) {
+      const entry = this.#slots[slot]!;
+      if (entry === 0) return -1 - slot;
+      const base = (entry - 1) * 32;
+      let same = true;
+      for (let i = 0; i < 32; i++) {
+        if (ids[base + i] !== id[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return entry - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const capacity = this.#typeFlags.length * 2;
+    const ids = new Uint8Array(capacity * 32);
+    ids.set(this.#ids);
+    this.#ids = ids;
+    const meta = new Uint32Array(capacity * 4);
+    meta.set(this.#meta);
+    this.#meta = meta;
+    const typeFlags = new Uint8Array(capacity);
+    typeFlags.set(this.#typeFlags);
+    this.#typeFlags = typeFlags;
+    this.#slots = new Int32Array(capacity * 2);
+    const mask = this.#slots.length - 1;
+    for (let entry = 0; entry < this.#count; entry++) {
+      const base = entry * 32;
+      let slot = (ids[base]! | (ids[base + 1]! << 8) | (ids[base + 2]! << 16) | (ids[base + 3]! << 24)) & mask;
+      while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.#slots[slot] = entry + 1;
+    }
+  }
+
+  /** True when the blob is indexed. */
+  has(id: Uint8Array): boolean {
+    return this.#find(id) >= 0;
+  }
+
+  /** Adds a location; a blob already indexed keeps its first location. Returns whether it was added. */
+  add(packId: string, blob: PackedBlob): boolean {
+    if (this.#find(blob.id) >= 0) return false;
+    if (this.#count === this.#typeFlags.length) this.#grow();
+    const slot = -1 - this.#find(blob.id);
+    const entry = this.#count++;
+    this.#ids.set(blob.id, entry * 32);
+    const base = entry * 4;
+    this.#meta[base] = this.#packNumber(packId);
+    this.#meta[base + 1] = blob.offset;
+    this.#meta[base + 2] = blob.plainLength;
+    this.#meta[base + 3] = blob.storedLength;
+    this.#typeFlags[entry] = (blob.type << 4) | blob.flags;
+    this.#slots[slot] = entry + 1;
+    return true;
+  }
+
+  #location(entry: number): BlobLocation {
+    const base = entry * 4;
+    const typeFlags = this.#typeFlags[entry]!;
+    return {
+      id: this.#ids.slice(entry * 32, entry * 32 + 32),
+      packId: this.#packIds[this.#meta[base]!]!,
+      offset: this.#meta[base + 1]!,
+      plainLength: this.#meta[base + 2]!,
+      storedLength: this.#meta[base + 3]!,
+      type: (typeFlags >> 4) as BlobType,
+      flags: typeFlags & 15,
+    };
+  }
+
+  /** The blob's location, or undefined. */
+  get(id: Uint8Array): BlobLocation | undefined {
+    const entry = this.#find(id);
+    return entry >= 0 ? this.#location(entry) : undefined;
+  }
+
+  /** Every indexed blob. */
+  *entries(): IterableIterator<BlobLocation> {
+    for (let entry = 0; entry < this.#count; entry++) yield this.#location(entry);
+  }
+
+  /** Blobs grouped by pack. */
+  byPack(): Map<string, BlobLocation[]> {
+    const packs = new Map<string, BlobLocation[]>();
+    for (const location of this.entries()) {
+      const list = packs.get(location.packId);
+      if (list) list.push(location);
+      else packs.set(location.packId, [location]);
+    }
+    return packs;
+  }
+}
+
+/** Hex key of a blob ID, for the few places that need Map/Set keys. */
+export function blobKey(id: Uint8Array): string {
+  return toHex(id);
+}

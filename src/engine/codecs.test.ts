@@ -1,0 +1,212 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { open, seal } from './aead.ts';
+import { computeBlobId } from './blob-id.ts';
+import { BlobIndex } from './blob-index.ts';
+import { compressBlob, decompressBlob } from './compression.ts';
+import { CorruptDataError } from './errors.ts';
+import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
+import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
+import { deriveVaultKeys } from './keys.ts';
+import { openRecord, PackBuilder, recordHeaderLength, scanRecords, verifyPackStructure } from './pack.ts';
+import { decodeSnapshotEnvelope, encodeSnapshot, openSnapshotMeta, type SnapshotMeta } from './snapshot-file.ts';
+import { deterministicBytes } from './testing/deterministic-bytes.ts';
+import { decodeTree, encodeTree, type TreeEntry } from './tree.ts';
+
+const keys = deriveVaultKeys(deterministicBytes('codec-master', 32), deterministicBytes('codec-repo', 16));
+
+function buildPack(): { bytes: Uint8Array; id: Uint8Array; plains: Uint8Array[] } {
+  const builder = new PackBuilder(blobTypeData, new Uint8Array(1024));
+  const plains = [deterministicBytes('a', 5000), new TextEncoder().encode('hello '.repeat(2000)), new Uint8Array(0)];
+  for (const plain of plains) {
+    const compressed = compressBlob(plain);
+    builder.add(
+      keys.blobKey,
+      computeBlobId(keys.idKey, plain),
+      blobTypeData,
+      compressed ? flagCompressed : 0,
+      plain.byteLength,
+      compressed ?? plain,
+    );
+  }
+  const { bytes, id } = builder.finish();
+  return { bytes: bytes.slice(), id, plains };
+}
+
+describe('AEAD', () => {
+  it('round-trips and rejects altered data or associated data', () => {
+    const sealed = seal(keys.blobKey, new Uint8Array([1, 2, 3]), new Uint8Array([9]));
+    expect(open(keys.blobKey, sealed, new Uint8Array([9]))).toEqual(new Uint8Array([1, 2, 3]));
+    expect(() => open(keys.blobKey, sealed, new Uint8Array([8]))).toThrow(CorruptDataError);
+    sealed[13]! ^= 1;
+    expect(() => open(keys.blobKey, sealed, new Uint8Array([9]))).toThrow(CorruptDataError);
+  });
+});
+
+describe('compression', () => {
+  it('compresses text, stores random data raw, and bounds decompression', () => {
+    const text = new TextEncoder().encode('line of log text\n'.repeat(10_000));
+    const frame = compressBlob(text)!;
+    expect(frame.byteLength).toBeLessThan(text.byteLength / 10);
+    expect(decompressBlob(frame, text.byteLength)).toEqual(Buffer.from(text));
+    expect(compressBlob(deterministicBytes('random', 200_000))).toBeUndefined();
+    expect(() => decompressBlob(frame, 10)).toThrow(CorruptDataError);
+  });
+});
+
+describe('pack', () => {
+  it('builds, verifies keylessly and opens every record', () => {
+    const { bytes, id, plains } = buildPack();
+    const { type, blobs } = verifyPackStructure(bytes, id);
+    expect(type).toBe(blobTypeData);
+    expect(blobs).toHaveLength(3);
+    expect(scanRecords(bytes).map((b) => b.offset)).toEqual(blobs.map((b) => b.offset));
+    blobs.forEach((blob, i) => {
+      const record = bytes.subarray(blob.offset, blob.offset + recordHeaderLength + blob.storedLength);
+      const payload = openRecord(keys.blobKey, record, blob);
+      const plain = blob.flags & flagCompressed ? decompressBlob(payload, blob.plainLength) : payload;
+      expect(Buffer.from(plain)).toEqual(Buffer.from(plains[i]!));
+    });
+  });
+
+  it('repacks records verbatim without the key', () => {
+    const { bytes } = buildPack();
+    const { blobs } = verifyPackStructure(bytes);
+    const builder = new PackBuilder(blobTypeData, new Uint8Array(64));
+    const blob = blobs[1]!;
+    builder.addRecord(bytes.subarray(blob.offset, blob.offset + recordHeaderLength + blob.storedLength));
+    const repacked = builder.finish();
+    const [moved] = verifyPackStructure(repacked.bytes, repacked.id).blobs;
+    const record = repacked.bytes.subarray(moved!.offset, moved!.offset + recordHeaderLength + moved!.storedLength);
+    expect(decompressBlob(openRecord(keys.blobKey, record, moved!), moved!.plainLength).byteLength).toBe(12_000);
+  });
+
+  it('detects a flipped header bit through authentication', () => {
+    const { bytes } = buildPack();
+    const { blobs } = verifyPackStructure(bytes);
+    const blob = blobs[0]!;
+    const record = bytes.slice(blob.offset, blob.offset + recordHeaderLength + blob.storedLength);
+    record[33] = record[33]! ^ 1;
+    expect(() => openRecord(keys.blobKey, record, { ...blob, flags: record[33]! })).toThrow(CorruptDataError);
+  });
+
+  it('rejects a hash mismatch and truncation', () => {
+    const { bytes, id } = buildPack();
+    const flipped = bytes.slice();
+    flipped[100]! ^= 4;
+    expect(() => verifyPackStructure(flipped, id)).toThrow(/hash mismatch/);
+    expect(() => verifyPackStructure(bytes.subarray(0, bytes.byteLength - 3))).toThrow(CorruptDataError);
+  });
+});
+
+describe('index file', () => {
+  it('round-trips and feeds the in-memory index', () => {
+    const { bytes, id } = buildPack();
+    const { blobs } = verifyPackStructure(bytes);
+    const packId = Buffer.from(id).toString('hex');
+    const encoded = encodeIndexFile([{ packId, type: blobTypeData, size: bytes.byteLength, blobs }]);
+    const [pack] = decodeIndexFile(encoded.bytes, encoded.id);
+    expect(pack!.blobs.map((b) => b.offset)).toEqual(blobs.map((b) => b.offset));
+    const index = new BlobIndex();
+    for (const blob of pack!.blobs) index.add(packId, blob);
+    expect(index.get(blobs[2]!.id)?.offset).toBe(blobs[2]!.offset);
+    expect(index.has(deterministicBytes('absent', 32))).toBe(false);
+  });
+
+  it('keeps thousands of entries findable across growth', () => {
+    const index = new BlobIndex();
+    const ids = Array.from({ length: 5000 }, (_, i) => deterministicBytes(`id${i}`, 32));
+    for (const [i, id] of ids.entries()) {
+      index.add('p', { id, type: blobTypeData, flags: 0, offset: i, plainLength: i, storedLength: 28 });
+    }
+    expect(index.size).toBe(5000);
+    expect(ids.every((id, i) => index.get(id)?.offset === i)).toBe(true);
+    expect(
+      index.add('q', { id: ids[7]!, type: blobTypeData, flags: 0, offset: 0, plainLength: 0, storedLength: 28 }),
+    ).toBe(false);
+  });
+});
+
+const entryArbitrary: fc.Arbitrary<TreeEntry> = fc
+  .record({
+    name: fc
+      .string({ minLength: 1, maxLength: 20 })
+      .filter((n) => n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\0')),
+    kind: fc.constantFrom('file', 'dir', 'symlink', 'fifo', 'chardev') as fc.Arbitrary<TreeEntry['kind']>,
+    mode: fc.integer({ min: 0, max: 0o7777 }),
+    uid: fc.nat(),
+    gid: fc.nat(),
+    user: fc.string({ maxLength: 8 }),
+    group: fc.string({ maxLength: 8 }),
+    mtimeNs: fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }),
+    ctimeNs: fc.bigInt({ min: 0n, max: 2n ** 62n }),
+    device: fc.nat(),
+    inode: fc.nat(),
+    links: fc.nat({ max: 100 }),
+    size: fc.constant(0),
+    extents: fc.constant([]),
+    subtree: fc.constant(undefined),
+    target: fc.constant(''),
+    rdev: fc.constant(0),
+    xattrs: fc.constant([]),
+  })
+  .map((entry) => {
+    if (entry.kind === 'file')
+      return { ...entry, size: 7, extents: [{ blob: deterministicBytes(entry.name, 32), length: 5 }, { zeros: 2 }] };
+    if (entry.kind === 'dir') return { ...entry, subtree: deterministicBytes(entry.name, 32) };
+    if (entry.kind === 'symlink') return { ...entry, target: `../${entry.name}` };
+    if (entry.kind === 'chardev') return { ...entry, rdev: 259 };
+    return entry;
+  });
+
+describe('tree', () => {
+  it('round-trips arbitrary directories', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(entryArbitrary, { selector: (e) => e.name, maxLength: 12 }), (entries) => {
+        const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : 1));
+        expect(decodeTree(encodeTree(sorted))).toEqual(sorted);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('snapshot', () => {
+  it('round-trips, exposes the reference list keylessly and rejects tampering', () => {
+    const meta: SnapshotMeta = {
+      version: 1,
+      time: '2026-01-02T03:04:05.000Z',
+      hostname: 'h',
+      username: 'u',
+      paths: ['/data'],
+      tags: ['t'],
+      excludes: [],
+      parent: null,
+      tree: 'ab'.repeat(32),
+      summary: {
+        files: 1,
+        directories: 1,
+        totalBytes: 5,
+        bytesRead: 5,
+        bytesAdded: 5,
+        storedBytesAdded: 40,
+        durationMs: 1,
+        warnings: 0,
+      },
+    };
+    const references = [
+      { id: deterministicBytes('r2', 32), type: blobTypeTree, storedLength: 40, plainLength: 12 },
+      { id: deterministicBytes('r1', 32), type: blobTypeData, storedLength: 33, plainLength: 5 },
+      { id: deterministicBytes('r1', 32), type: blobTypeData, storedLength: 33, plainLength: 5 },
+    ] as const;
+    const { bytes, id } = encodeSnapshot(keys.snapshotKey, meta, references);
+    const envelope = decodeSnapshotEnvelope(bytes, id);
+    expect(envelope.timeMs).toBe(Date.parse(meta.time));
+    expect(envelope.references).toHaveLength(2);
+    expect(Buffer.compare(envelope.references[0]!.id, envelope.references[1]!.id)).toBeLessThan(0);
+    expect(openSnapshotMeta(keys.snapshotKey, envelope)).toEqual(meta);
+    const tampered = bytes.slice();
+    tampered[10]! ^= 1;
+    expect(() => openSnapshotMeta(keys.snapshotKey, decodeSnapshotEnvelope(tampered))).toThrow(CorruptDataError);
+  });
+});

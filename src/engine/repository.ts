@@ -1,0 +1,355 @@
+import { randomBytes } from 'node:crypto';
+import { BlobNotFoundError, type BlobStore } from '../storage/index.ts';
+import { computeBlobId } from './blob-id.ts';
+import { BlobIndex, type BlobLocation } from './blob-index.ts';
+import { bytesEqual, toHex } from './bytes.ts';
+import { type ChunkerParams, defaultChunkerParams } from './chunker.ts';
+import { decompressBlob } from './compression.ts';
+import { CorruptDataError, NotFoundInRepositoryError, RepositoryError, WrongPasswordError } from './errors.ts';
+import {
+  type BlobType,
+  configKey,
+  dataPrefix,
+  defaultPackSize,
+  flagCompressed,
+  indexPrefix,
+  keysPrefix,
+  packIdFromKey,
+  packKey,
+  repositoryVersion,
+  snapshotsPrefix,
+} from './format.ts';
+import { decodeIndexFile, encodeIndexFile, type IndexedPack } from './index-file.ts';
+import {
+  createKeySlot,
+  decodeKeySlot,
+  encodeKeySlot,
+  type KdfParams,
+  openKeySlot,
+  type SlotSecret,
+} from './key-slot.ts';
+import { deriveVaultKeys, newMasterKey, type VaultKeys } from './keys.ts';
+import { acquireLock, type HeldLock, type LockEnvironment } from './locks.ts';
+import { openRecord, parseTrailer, recordHeaderLength, trailerFooterLength, trailerLength } from './pack.ts';
+import { decodeConfig, encodeConfig, type RepositoryConfig } from './repository-config.ts';
+import {
+  decodeSnapshotEnvelope,
+  encodeSnapshot,
+  openSnapshotMeta,
+  type Reference,
+  type SnapshotEnvelope,
+  type SnapshotMeta,
+} from './snapshot-file.ts';
+import { decodeTree, type TreeEntry } from './tree.ts';
+
+/** Options of `initRepository`. */
+export interface InitOptions {
+  readonly chunker?: ChunkerParams;
+  readonly packSize?: number;
+  readonly compressionLevel?: number;
+  readonly kdf?: KdfParams;
+  readonly label?: string;
+}
+
+/** A snapshot as listed: its ID, keyless envelope and decrypted meta. */
+export interface SnapshotInfo {
+  readonly id: string;
+  readonly meta: SnapshotMeta;
+  readonly envelope: SnapshotEnvelope;
+}
+
+/** Creates a repository in an empty store and returns it opened. */
+export async function initRepository(
+  store: BlobStore,
+  secret: SlotSecret,
+  options: InitOptions = {},
+): Promise<Repository> {
+  if (await store.head(configKey)) throw new RepositoryError('a repository already exists there');
+  const config: RepositoryConfig = {
+    format: 'coffer-repository',
+    version: repositoryVersion,
+    id: toHex(randomBytes(16)),
+    chunker: options.chunker ?? defaultChunkerParams,
+    packSize: options.packSize ?? defaultPackSize,
+    compressionLevel: options.compressionLevel ?? 3,
+  };
+  const master = newMasterKey();
+  const slot = await createKeySlot(master, config.id, secret, {
+    ...(options.kdf ? { kdf: options.kdf } : {}),
+    label: options.label ?? '',
+  });
+  // Key first, config last: a store with a config is always openable.
+  await store.put(`${keysPrefix}${slot.id}`, encodeKeySlot(slot));
+  await store.put(configKey, encodeConfig(config));
+  return new Repository(store, config, deriveVaultKeys(master, Buffer.from(config.id, 'hex')), master);
+}
+
+/** Reads the config (no key needed). */
+export async function readRepositoryConfig(store: BlobStore): Promise<RepositoryConfig> {
+  try {
+    return decodeConfig(await store.get(configKey));
+  } catch (error) {
+    if (error instanceof BlobNotFoundError) throw new RepositoryError('no repository there (config is missing)');
+    throw error;
+  }
+}
+
+/** Opens a repository, trying every key slot; throws `WrongPasswordError` when none opens. */
+export async function openRepository(store: BlobStore, secret: SlotSecret): Promise<Repository> {
+  const config = await readRepositoryConfig(store);
+  for await (const info of store.list(keysPrefix)) {
+    let slot: ReturnType<typeof decodeKeySlot>;
+    try {
+      slot = decodeKeySlot(await store.get(info.key));
+    } catch {
+      continue;
+    }
+    if (slot.repository !== config.id) continue;
+    try {
+      const master = await openKeySlot(slot, secret);
+      return new Repository(store, config, deriveVaultKeys(master, Buffer.from(config.id, 'hex')), master);
+    } catch (error) {
+      if (!(error instanceof WrongPasswordError)) throw error;
+    }
+  }
+  throw new WrongPasswordError();
+}
+
+/** Cache of whole tree packs: trees are small and read over and over. */
+const treePackCacheBytes = 64 * 1024 * 1024;
+
+/**
+ * An opened repository: keys, config, the blob index and the operations every command
+ * shares. Works only through `BlobStore`; never touches the local filesystem.
+ */
+export class Repository {
+  readonly store: BlobStore;
+  readonly config: RepositoryConfig;
+  readonly keys: VaultKeys;
+  readonly #master: Uint8Array;
+  index = new BlobIndex();
+  /** Index files loaded, by ID. */
+  readonly indexFiles = new Set<string>();
+  /** Packs listed by loaded index files, with their type and size. */
+  readonly indexedPacks = new Map<string, { type: BlobType; size: number }>();
+  readonly #treePackCache = new Map<string, Uint8Array>();
+  #treePackCacheSize = 0;
+
+  constructor(store: BlobStore, config: RepositoryConfig, keys: VaultKeys, master: Uint8Array) {
+    this.store = store;
+    this.config = config;
+    this.keys = keys;
+    this.#master = master;
+  }
+
+  /** Adds another key slot (passphrase or raw key) for the same master key. */
+  async addKeySlot(secret: SlotSecret, options: { label?: string; kdf?: KdfParams } = {}): Promise<string> {
+    const slot = await createKeySlot(this.#master, this.config.id, secret, options);
+    await this.store.put(`${keysPrefix}${slot.id}`, encodeKeySlot(slot));
+    return slot.id;
+  }
+
+  /** Takes a repository lock (see locks.ts), retrying for up to `waitMs` on conflicts. */
+  async lock(operation: string, exclusive: boolean, environment: LockEnvironment, waitMs = 0): Promise<HeldLock> {
+    const deadline = environment.now() + waitMs;
+    for (;;) {
+      try {
+        return await acquireLock(this.store, operation, exclusive, environment);
+      } catch (error) {
+        if (environment.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
+      }
+    }
+  }
+
+  /** Loads every index file into a fresh in-memory index. Unreadable index files are reported, not fatal. */
+  async loadIndex(): Promise<{ damaged: { key: string; error: string }[] }> {
+    this.index = new BlobIndex();
+    this.indexFiles.clear();
+    this.indexedPacks.clear();
+    const damaged: { key: string; error: string }[] = [];
+    for await (const info of this.store.list(indexPrefix)) {
+      const id = info.key.slice(indexPrefix.length);
+      try {
+        const packs = decodeIndexFile(await this.store.get(info.key), id);
+        this.addIndexedPacks(packs);
+        this.indexFiles.add(id);
+      } catch (error) {
+        if (error instanceof BlobNotFoundError) continue;
+        damaged.push({ key: info.key, error: (error as Error).message });
+      }
+    }
+    return { damaged };
+  }
+
+  /** Adds packs to the in-memory index. */
+  addIndexedPacks(packs: readonly IndexedPack[]): void {
+    for (const pack of packs) {
+      this.indexedPacks.set(pack.packId, { type: pack.type, size: pack.size });
+      for (const blob of pack.blobs) this.index.add(pack.packId, blob);
+    }
+  }
+
+  /** Writes an index file listing `packs` and returns its ID. */
+  async writeIndex(packs: readonly IndexedPack[]): Promise<string> {
+    const { bytes, id } = encodeIndexFile(packs);
+    await this.store.put(`${indexPrefix}${id}`, bytes);
+    this.indexFiles.add(id);
+    return id;
+  }
+
+  /** Every pack object in the store: ID → size. */
+  async listPacks(): Promise<Map<string, number>> {
+    const packs = new Map<string, number>();
+    for await (const info of this.store.list(dataPrefix)) {
+      const id = packIdFromKey(info.key);
+      if (id) packs.set(id, info.size);
+    }
+    return packs;
+  }
+
+  /** Reads a pack's trailer without the key (two ranged reads). */
+  async readPackTrailer(packId: string, size: number): Promise<IndexedPack> {
+    const key = packKey(packId);
+    const footer = await this.store.get(key, { offset: size - trailerFooterLength, length: trailerFooterLength });
+    const length = trailerLength(footer, size);
+    const trailer = await this.store.get(key, { offset: size - length, length });
+    const blobs = parseTrailer(trailer, size);
+    const type = blobs[0]?.type ?? 0;
+    return { packId, type, size, blobs };
+  }
+
+  /**
+   * Finds packs that exist but no index lists (a backup died before writing its index, or
+   * the index was lost), reads their trailers and adds them to the in-memory index.
+   * Returns them so the caller can persist an index for them.
+   */
+  async adoptUnindexedPacks(): Promise<{ adopted: IndexedPack[]; unreadable: string[] }> {
+    const adopted: IndexedPack[] = [];
+    const unreadable: string[] = [];
+    for (const [packId, size] of await this.listPacks()) {
+      if (this.indexedPacks.has(packId)) continue;
+      try {
+        const pack = await this.readPackTrailer(packId, size);
+        adopted.push(pack);
+      } catch {
+        unreadable.push(packId);
+      }
+    }
+    this.addIndexedPacks(adopted);
+    return { adopted, unreadable };
+  }
+
+  async #packBytes(location: BlobLocation): Promise<Uint8Array> {
+    const key = packKey(location.packId);
+    const length = recordHeaderLength + location.storedLength;
+    if (location.type !== 1) return this.store.get(key, { offset: location.offset, length });
+    let pack = this.#treePackCache.get(location.packId);
+    if (!pack) {
+      pack = await this.store.get(key);
+      this.#treePackCache.set(location.packId, pack);
+      this.#treePackCacheSize += pack.byteLength;
+      for (const [id, cached] of this.#treePackCache) {
+        if (this.#treePackCacheSize <= treePackCacheBytes) break;
+        this.#treePackCache.delete(id);
+        this.#treePackCacheSize -= cached.byteLength;
+      }
+    }
+    if (location.offset + length > pack.byteLength) throw new CorruptDataError(`pack ${location.packId} is truncated`);
+    return pack.subarray(location.offset, location.offset + length);
+  }
+
+  /**
+   * Plaintext of a blob, authenticated (AEAD with the header as associated data), decompressed
+   * and checked against its keyed ID. Throws `NotFoundInRepositoryError` when unindexed and
+   * `CorruptDataError` on any mismatch.
+   */
+  async readBlob(id: Uint8Array): Promise<Uint8Array> {
+    const location = this.index.get(id);
+    if (!location) throw new NotFoundInRepositoryError(`blob ${toHex(id)} is not in the index`);
+    return this.openBlob(location, await this.#packBytes(location));
+  }
+
+  /** Decrypts, decompresses and verifies one record read from a pack. */
+  openBlob(location: BlobLocation, record: Uint8Array): Uint8Array {
+    const payload = openRecord(this.keys.blobKey, record, location);
+    const plain = (location.flags & flagCompressed) !== 0 ? decompressBlob(payload, location.plainLength) : payload;
+    if (plain.byteLength !== location.plainLength)
+      throw new CorruptDataError(`blob ${toHex(location.id)} has the wrong length`);
+    if (!bytesEqual(computeBlobId(this.keys.idKey, plain), location.id)) {
+      throw new CorruptDataError(`blob ${toHex(location.id)} does not match its ID`);
+    }
+    return plain;
+  }
+
+  /** Decoded tree blob. */
+  async readTree(id: Uint8Array): Promise<TreeEntry[]> {
+    return decodeTree(await this.readBlob(id));
+  }
+
+  /** Writes a snapshot object (after its packs and index are durable) and returns its ID. */
+  async writeSnapshot(meta: SnapshotMeta, references: readonly Reference[]): Promise<string> {
+    const { bytes, id } = encodeSnapshot(this.keys.snapshotKey, meta, references);
+    await this.store.put(`${snapshotsPrefix}${id}`, bytes);
+    return id;
+  }
+
+  /** IDs of all snapshot objects. */
+  async listSnapshotIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const info of this.store.list(snapshotsPrefix)) {
+      const id = info.key.slice(snapshotsPrefix.length);
+      if (/^[0-9a-f]{64}$/.test(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Reads and decrypts one snapshot. */
+  async readSnapshot(id: string): Promise<SnapshotInfo> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.store.get(`${snapshotsPrefix}${id}`);
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) throw new NotFoundInRepositoryError(`snapshot ${id} does not exist`);
+      throw error;
+    }
+    const envelope = decodeSnapshotEnvelope(bytes, id);
+    return { id, envelope, meta: openSnapshotMeta(this.keys.snapshotKey, envelope) };
+  }
+
+  /** All snapshots, oldest first. Damaged ones are returned separately. */
+  async listSnapshots(): Promise<{ snapshots: SnapshotInfo[]; damaged: { id: string; error: string }[] }> {
+    const snapshots: SnapshotInfo[] = [];
+    const damaged: { id: string; error: string }[] = [];
+    for (const id of await this.listSnapshotIds()) {
+      try {
+        snapshots.push(await this.readSnapshot(id));
+      } catch (error) {
+        if (error instanceof NotFoundInRepositoryError) continue;
+        damaged.push({ id, error: (error as Error).message });
+      }
+    }
+    snapshots.sort((a, b) => a.envelope.timeMs - b.envelope.timeMs || a.id.localeCompare(b.id));
+    return { snapshots, damaged };
+  }
+
+  /** Resolves `latest`, a full ID or a unique prefix (≥ 4 hex digits) to a snapshot. */
+  async findSnapshot(reference: string): Promise<SnapshotInfo> {
+    if (reference === 'latest') {
+      const { snapshots } = await this.listSnapshots();
+      const latest = snapshots[snapshots.length - 1];
+      if (!latest) throw new NotFoundInRepositoryError('the repository has no snapshots');
+      return latest;
+    }
+    if (!/^[0-9a-f]{4,64}$/.test(reference)) throw new NotFoundInRepositoryError(`no snapshot ${reference}`);
+    const matches = (await this.listSnapshotIds()).filter((id) => id.startsWith(reference));
+    if (matches.length === 0) throw new NotFoundInRepositoryError(`no snapshot ${reference}`);
+    if (matches.length > 1) throw new NotFoundInRepositoryError(`snapshot prefix ${reference} is ambiguous`);
+    return this.readSnapshot(matches[0]!);
+  }
+
+  /** Removes a snapshot object. */
+  async deleteSnapshot(id: string): Promise<void> {
+    await this.store.delete(`${snapshotsPrefix}${id}`);
+  }
+}

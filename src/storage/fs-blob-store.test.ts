@@ -1,0 +1,61 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BlobNotFoundError, BlobRangeError, FsBlobStore, InvalidBlobKeyError } from './index.ts';
+
+describe('FsBlobStore', () => {
+  let root: string;
+  let store: FsBlobStore;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'coffer-store-'));
+    store = new FsBlobStore(root);
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('puts, gets whole objects and ranges, heads, lists and deletes', async () => {
+    const data = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    await store.put('data/ab/abcd', data);
+    await store.put('index/one', new Uint8Array([9]));
+    expect(await store.get('data/ab/abcd')).toEqual(data);
+    expect(await store.get('data/ab/abcd', { offset: 2, length: 3 })).toEqual(new Uint8Array([3, 4, 5]));
+    const into = new Uint8Array(16);
+    const view = await store.get('data/ab/abcd', { offset: 6, into });
+    expect(view.buffer).toBe(into.buffer);
+    expect(view).toEqual(new Uint8Array([7, 8]));
+    expect(await store.head('data/ab/abcd')).toEqual({ key: 'data/ab/abcd', size: 8 });
+    expect(await store.head('data/ab/none')).toBeUndefined();
+    const keys: string[] = [];
+    for await (const info of store.list('data/')) keys.push(info.key);
+    expect(keys).toEqual(['data/ab/abcd']);
+    const all: string[] = [];
+    for await (const info of store.list('')) all.push(info.key);
+    expect(all.sort()).toEqual(['data/ab/abcd', 'index/one']);
+    await store.delete('data/ab/abcd');
+    await store.delete('data/ab/abcd');
+    expect(await store.head('data/ab/abcd')).toBeUndefined();
+  });
+
+  it('overwrites atomically and hides temporary files', async () => {
+    await store.put('locks/x', new Uint8Array([1]));
+    await store.put('locks/x', new Uint8Array([2, 2]));
+    expect(await store.get('locks/x')).toEqual(new Uint8Array([2, 2]));
+    await writeFile(join(root, 'locks', '.tmp-dead'), 'partial');
+    const keys: string[] = [];
+    for await (const info of store.list('locks/')) keys.push(info.key);
+    expect(keys).toEqual(['locks/x']);
+    expect(await store.removeStaleTemporaryFiles(-1)).toBe(1);
+    expect(await readdir(join(root, 'locks'))).toEqual(['x']);
+  });
+
+  it('reports missing objects, bad ranges and bad keys with typed errors', async () => {
+    await expect(store.get('snapshots/none')).rejects.toBeInstanceOf(BlobNotFoundError);
+    await store.put('a', new Uint8Array(4));
+    await expect(store.get('a', { offset: 2, length: 5 })).rejects.toBeInstanceOf(BlobRangeError);
+    for (const bad of ['', '/abs', '../up', 'a//b', 'a/.hidden', 'a b']) {
+      await expect(store.put(bad, new Uint8Array(1))).rejects.toBeInstanceOf(InvalidBlobKeyError);
+    }
+  });
+});

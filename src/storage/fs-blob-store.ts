@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  assertBlobKey,
+  type BlobInfo,
+  BlobNotFoundError,
+  BlobRangeError,
+  type BlobStore,
+  type GetOptions,
+  StorageError,
+} from './blob-store.ts';
+
+/** Prefix of in-flight temporary files; `list` hides them. */
+const temporaryPrefix = '.tmp-';
+
+/** Options of the filesystem store. */
+export interface FsBlobStoreOptions {
+  /** fsync files and directories on put (default true); tests may turn it off for speed. */
+  readonly durable?: boolean;
+}
+
+/**
+ * `BlobStore` on a local directory. A put writes a temporary file in the target folder,
+ * fsyncs it, renames it over the key and fsyncs the folder, so a crash leaves either the
+ * old object, the new one, or a stray `.tmp-*` file that `list` never reports.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly root: string;
+  readonly #durable: boolean;
+  readonly #knownDirectories = new Set<string>();
+
+  constructor(root: string, options: FsBlobStoreOptions = {}) {
+    this.root = root;
+    this.#durable = options.durable ?? true;
+  }
+
+  #path(key: string): string {
+    assertBlobKey(key);
+    return join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const path = this.#path(key);
+    const directory = dirname(path);
+    if (!this.#knownDirectories.has(directory)) {
+      await fsp.mkdir(directory, { recursive: true });
+      this.#knownDirectories.add(directory);
+    }
+    const temporary = join(directory, `${temporaryPrefix}${randomBytes(8).toString('hex')}`);
+    const handle = await fsp.open(temporary, 'w', 0o600);
+    try {
+      let written = 0;
+      while (written < data.byteLength) {
+        const { bytesWritten } = await handle.write(data, written, data.byteLength - written, written);
+        written += bytesWritten;
+      }
+      if (this.#durable) await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await fsp.rm(temporary, { force: true });
+      throw new StorageError('blob_write_failed', `cannot write ${key}: ${(error as Error).message}`, { cause: error });
+    }
+    await handle.close();
+    try {
+      await fsp.rename(temporary, path);
+    } catch (error) {
+      await fsp.rm(temporary, { force: true });
+      throw new StorageError('blob_write_failed', `cannot write ${key}: ${(error as Error).message}`, { cause: error });
+    }
+    if (this.#durable) await syncDirectory(directory);
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
+    const path = this.#path(key);
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(path, constants.O_RDONLY);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(key, { cause: error });
+      throw error;
+    }
+    try {
+      const offset = options.offset ?? 0;
+      let length = options.length;
+      if (length === undefined) {
+        const { size } = await handle.stat();
+        length = size - offset;
+      }
+      if (offset < 0 || length < 0) throw new BlobRangeError(key, offset, length, 0);
+      const target = options.into ? options.into.subarray(0, length) : new Uint8Array(length);
+      if (target.byteLength < length) throw new BlobRangeError(key, offset, length, target.byteLength);
+      let read = 0;
+      while (read < length) {
+        const { bytesRead } = await handle.read(target, read, length - read, offset + read);
+        if (bytesRead === 0) throw new BlobRangeError(key, offset, length, (await handle.stat()).size);
+        read += bytesRead;
+      }
+      return target;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    try {
+      const stats = await fsp.stat(this.#path(key));
+      return stats.isFile() ? { key, size: stats.size } : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobInfo> {
+    // Walk only the folders the prefix can reach: `data/ab` lists data/ab* recursively.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash);
+    const start = base === '' ? this.root : join(this.root, ...base.split('/'));
+    yield* this.#walk(start, base, prefix);
+  }
+
+  async *#walk(directory: string, keyBase: string, prefix: string): AsyncIterable<BlobInfo> {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fsp.readdir(directory, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const key = keyBase === '' ? entry.name : `${keyBase}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) {
+          yield* this.#walk(join(directory, entry.name), key, prefix);
+        }
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const stats = await fsp.stat(join(directory, entry.name)).catch(() => undefined);
+        if (stats) yield { key, size: stats.size };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fsp.rm(this.#path(key), { force: true });
+  }
+
+  /** Removes temporary files older than `olderThanMs` left by puts that never finished. */
+  async removeStaleTemporaryFiles(olderThanMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const visit = async (directory: string): Promise<void> => {
+      const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const path = join(directory, entry.name);
+        if (entry.isDirectory()) await visit(path);
+        else if (entry.name.startsWith(temporaryPrefix)) {
+          const stats = await fsp.stat(path).catch(() => undefined);
+          if (stats && now - stats.mtimeMs > olderThanMs) {
+            await fsp.rm(path, { force: true });
+            removed += 1;
+          }
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fsp.open(directory, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,11 @@
+export {
+  assertBlobKey,
+  type BlobInfo,
+  BlobNotFoundError,
+  BlobRangeError,
+  type BlobStore,
+  type GetOptions,
+  InvalidBlobKeyError,
+  StorageError,
+} from './blob-store.ts';
+export { FsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.ts';

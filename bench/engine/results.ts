@@ -1,0 +1,90 @@
+import type { CorpusSummary } from './corpus.ts';
+import type { MutationSummary } from './mutate.ts';
+import type { ToolName } from './tools.ts';
+
+export const PHASES = ['initial', 'unchanged', 'mutated', 'restore'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export const PHASE_TITLES: Record<PhaseName, string> = {
+  initial: 'Initial backup',
+  unchanged: 'No-change backup',
+  mutated: 'Backup after mutation',
+  restore: 'Full restore',
+};
+
+export interface PhaseResult {
+  readonly seconds: number;
+  /** Bytes of the tree the phase covers (the corpus, or the mutated corpus). */
+  readonly bytes: number;
+  readonly mibPerSecond: number;
+  readonly peakRssBytes: number;
+  /** What the tool printed, when it prints a summary (coffer's --json). */
+  readonly output?: unknown;
+}
+
+export interface RestoreCheck {
+  readonly identical: boolean;
+  readonly files: number;
+  readonly bytes: number;
+  readonly missing: number;
+  readonly extra: number;
+  readonly contentDiffers: number;
+  readonly metadataDiffers: number;
+  /** A few differing paths, to start looking from. */
+  readonly examples: string[];
+}
+
+export interface ToolResult {
+  readonly name: ToolName;
+  available: boolean;
+  version?: string;
+  /** Why the tool was not measured (not installed, CLI not there yet). */
+  unavailableReason?: string;
+  /** The first failure, after which the tool's remaining phases were skipped. */
+  error?: string;
+  readonly phases: Partial<Record<PhaseName, PhaseResult>>;
+  repoBytesAfterInitial?: number;
+  repoBytesFinal?: number;
+  restoreCheck?: RestoreCheck;
+  stats?: unknown;
+}
+
+export interface MachineFacts {
+  readonly date: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly kernel: string;
+  readonly os: string;
+  readonly node: string;
+  readonly filesystem: string;
+  readonly droppedCaches: boolean;
+}
+
+export interface TargetRow {
+  readonly figure: string;
+  /** coffer's figure divided by restic's (for throughputs: restic's seconds over coffer's). */
+  readonly ratio: number | null;
+  readonly comparison: '>=' | '<=';
+  readonly target: number;
+  readonly result: 'PASS' | 'MISS' | 'not available';
+  readonly note?: string;
+}
+
+export interface BenchmarkResults {
+  readonly format: 1;
+  readonly machine: MachineFacts;
+  readonly corpus: CorpusSummary & {
+    readonly seed: string;
+    readonly requestedBytes: number;
+    readonly generateSeconds: number;
+  };
+  readonly mutation: MutationSummary & {
+    readonly bytesAfter: number;
+    readonly filesAfter: number;
+    readonly seconds: number;
+  };
+  readonly tools: ToolResult[];
+  readonly targets: TargetRow[];
+  readonly totalSeconds: number;
+}

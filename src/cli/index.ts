@@ -30,6 +30,16 @@ async function runServerCommand(): Promise<void> {
       (error: unknown) => fail(error),
     );
   };
+  process.on('SIGHUP', () => {
+    server.reloadTls().then(
+      (tls) =>
+        process.stderr.write(
+          `coffer: SIGHUP: ${tls ? `certificate reloaded (SHA-256 ${tls.fingerprint256})` : 'HTTPS is off'}\n`,
+        ),
+      (error: unknown) =>
+        process.stderr.write(`coffer: SIGHUP: certificate not reloaded: ${(error as Error).message}\n`),
+    );
+  });
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

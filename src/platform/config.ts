@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.ts';
 
@@ -14,6 +15,13 @@ export interface Config {
   readonly bodyLimit: number;
   /** How many jobs this process runs at once. */
   readonly workerConcurrency: number;
+  /** PEM certificate and key files for HTTPS; both unset means a generated self-signed pair. */
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
+  /** HTTPS port, or null when HTTPS is off. */
+  readonly tlsPort: number | null;
+  /** Addresses/CIDRs of TLS-terminating proxies whose X-Forwarded-* headers are honoured. */
+  readonly trustProxy: readonly string[];
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -81,7 +89,40 @@ const settings: { [K in keyof Config]: Setting<Config[K]> } = {
     parse: integer(0, 64),
     fallback: () => 2,
   },
+  tlsCert: { env: 'COFFER_TLS_CERT', key: 'tlsCert', parse: (raw) => resolve(nonEmpty(raw)), fallback: () => null },
+  tlsKey: { env: 'COFFER_TLS_KEY', key: 'tlsKey', parse: (raw) => resolve(nonEmpty(raw)), fallback: () => null },
+  tlsPort: {
+    env: 'COFFER_TLS_PORT',
+    key: 'tlsPort',
+    parse: (raw) => (raw.trim() === 'off' ? null : integer(0, 65535)(raw)),
+    fallback: () => 8443,
+  },
+  trustProxy: {
+    env: 'COFFER_TRUST_PROXY',
+    key: 'trustProxy',
+    parse(raw) {
+      const entries = raw
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+      for (const entry of entries) {
+        if (!isAddressOrRange(entry)) {
+          throw new Error(`must be a comma-separated list of IP addresses or CIDR ranges (bad entry "${entry}")`);
+        }
+      }
+      return entries;
+    },
+    fallback: () => [],
+  },
 };
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const version = isIP(address);
+  if (!version || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32);
+}
 
 /**
  * Reads the configuration from the environment, then from the JSON file named by
@@ -130,6 +171,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } catch (error) {
       throw new ConfigError(`${source}=${JSON.stringify(raw)} ${(error as Error).message}`);
     }
+  }
+  if ((result.tlsCert === null) !== (result.tlsKey === null)) {
+    throw new ConfigError(
+      'COFFER_TLS_CERT and COFFER_TLS_KEY must be set together (or neither, for a self-signed certificate)',
+    );
+  }
+  if ((result.tlsCert === null) !== (result.tlsKey === null)) {
+    throw new ConfigError(
+      'COFFER_TLS_CERT and COFFER_TLS_KEY must be set together (or neither, for a self-signed certificate)',
+    );
   }
   return Object.freeze(result as unknown as Config);
 }

@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { type Clock, type Config, type Database, type Logger, newId, systemClock } from '../platform/index.ts';
 import type { ServerContext } from './context.ts';
 import { registerMetrics } from './metrics.ts';
@@ -14,6 +14,8 @@ export interface BuildServerOptions {
   database: Database;
   log: Logger;
   clock?: Clock;
+  /** Supplies the Node server Fastify dispatches from (start-up passes the TLS-aware one). */
+  serverFactory?: FastifyServerFactory;
 }
 
 import { version } from '../cli/version.ts';
@@ -37,12 +39,16 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     genReqId: () => newId(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // X-Forwarded-* is honoured only from the configured proxies.
+    trustProxy: options.config.trustProxy.length > 0 ? [...options.config.trustProxy] : false,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
   });
 
   // Every API route must say who may call it; OpenAPI shows the required privilege.

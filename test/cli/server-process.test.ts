@@ -18,7 +18,10 @@ afterAll(() => {
 /** One clear line naming the problem, a non-zero exit, and no stack trace. */
 function expectOneLineFailure(result: { code: number | null; stderr: string }, pattern: RegExp): void {
   expect(result.code).not.toBe(0);
-  const lines = result.stderr.trim().split('\n').filter((l) => !l.includes('ExperimentalWarning') && !l.includes('--trace-warnings'));
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.includes('ExperimentalWarning') && !l.includes('--trace-warnings'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^coffer: /);
   expect(lines[0]).toMatch(pattern);
@@ -37,7 +40,7 @@ describe('coffer command', () => {
 
   it('starts on a fresh data directory, prints the one-time password once, and reuses the data on a second start', async () => {
     const dataDir = tempDir();
-    const env = { COFFER_DATA_DIR: dataDir, COFFER_PORT: '0', COFFER_LOG_LEVEL: 'warn' };
+    const env = { COFFER_DATA_DIR: dataDir, COFFER_PORT: '0', COFFER_TLS_PORT: '0', COFFER_LOG_LEVEL: 'warn' };
     const first = await startServerProcess(env);
     const ready = await fetch(`${first.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -75,7 +78,10 @@ describe('coffer command', () => {
       COFFER_DATA_DIR: tempDir(),
       COFFER_DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/nothing',
     });
-    expectOneLineFailure(result, /cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nothing/);
+    expectOneLineFailure(
+      result,
+      /cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nothing/,
+    );
     expect(result.stderr).not.toContain('secret');
   });
 
@@ -85,7 +91,11 @@ describe('coffer command', () => {
     const address = blocker.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
-      const result = await runCoffer(['server'], { COFFER_DATA_DIR: tempDir(), COFFER_PORT: String(port) });
+      const result = await runCoffer(['server'], {
+        COFFER_DATA_DIR: tempDir(),
+        COFFER_PORT: String(port),
+        COFFER_TLS_PORT: 'off',
+      });
       expectOneLineFailure(result, new RegExp(`COFFER_PORT: port ${port} on 127.0.0.1 is already in use`));
     } finally {
       blocker.close();

@@ -65,7 +65,10 @@ describeEachDatabase('server shell', (factory) => {
   it('serves an OpenAPI 3.1 document that states each route access', async () => {
     const response = await server.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(response.statusCode).toBe(200);
-    const document = response.json() as { openapi: string; paths: Record<string, Record<string, Record<string, unknown>>> };
+    const document = response.json() as {
+      openapi: string;
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
     expect(document.openapi).toBe('3.1.0');
     expect(document.paths['/readyz']?.get?.['x-coffer-access']).toBe('public');
     const docs = await server.app.inject({ method: 'GET', url: '/api/docs/' });

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 /** A program to run, with its arguments, folder and environment. */
@@ -14,6 +15,14 @@ export interface Measurement {
   readonly seconds: number;
   /** Peak resident memory of the command and every process it started, in bytes. */
   readonly peakRssBytes: number;
+  /** CPU time (user + system) of the command and the processes it waited for. */
+  readonly cpuSeconds: number;
+  /**
+   * CPU time the whole machine spent busy during the run, minus the command's: how many
+   * cores other processes kept busy on average. On a shared machine this says how far
+   * a figure can be trusted.
+   */
+  readonly backgroundCores: number;
   readonly stdout: string;
 }
 
@@ -24,6 +33,13 @@ export class CommandFailedError extends Error {
 export const TIME_BINARY = '/usr/bin/time';
 const SAMPLE_INTERVAL_MS = 50;
 const OUTPUT_LIMIT = 1 << 20;
+
+/** CPU time all cores have spent busy since boot, in seconds. */
+function machineBusySeconds(): number {
+  let milliseconds = 0;
+  for (const cpu of cpus()) milliseconds += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+  return milliseconds / 1000;
+}
 
 function readKiB(path: string, field: string): number {
   try {
@@ -56,7 +72,8 @@ function descendantsRssKiB(pid: number): number {
 }
 
 /**
- * Runs `command` under GNU time and measures wall-clock seconds and peak RSS. GNU time
+ * Runs `command` under GNU time and measures wall-clock seconds, CPU time, the load of
+ * other processes meanwhile, and peak RSS. GNU time
  * reports the largest single process of the tree (`%M`); a sampler sums the RSS of the
  * whole process tree every 50 ms, so child processes count too. The larger figure is kept.
  * Throws CommandFailedError (with the end of stderr) when the command exits non-zero.
@@ -65,7 +82,8 @@ export function runMeasured(command: Command, scratchDir: string): Promise<Measu
   const timeFile = join(scratchDir, `time-${process.pid}-${Date.now()}.txt`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(TIME_BINARY, ['-f', '%M', '-o', timeFile, command.program, ...command.args], {
+    const busyBefore = machineBusySeconds();
+    const child = spawn(TIME_BINARY, ['-f', '%M %U %S', '-o', timeFile, command.program, ...command.args], {
       cwd: command.cwd,
       env: command.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +107,7 @@ export function runMeasured(command: Command, scratchDir: string): Promise<Measu
     child.on('close', (code, signal) => {
       clearInterval(sampler);
       const seconds = (performance.now() - started) / 1000;
+      const busy = machineBusySeconds() - busyBefore;
       const timeText = existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '';
       rmSync(timeFile, { force: true });
       if (code !== 0) {
@@ -97,8 +116,16 @@ export function runMeasured(command: Command, scratchDir: string): Promise<Measu
         reject(new CommandFailedError(`${shown} failed (${why}):\n${stderr.trim() || timeText.trim()}`));
         return;
       }
-      const timeKiB = Number.parseInt(timeText.trim().split('\n').pop() ?? '', 10) || 0;
-      resolve({ seconds, peakRssBytes: Math.max(timeKiB, sampledPeakKiB) * 1024, stdout });
+      // GNU time's last line holds "%M %U %S" (earlier lines may report a signal).
+      const [maxRssKiB = 0, user = 0, system = 0] = (timeText.trim().split('\n').pop() ?? '').split(' ').map(Number);
+      const cpuSeconds = user + system;
+      resolve({
+        seconds,
+        peakRssBytes: Math.max(maxRssKiB, sampledPeakKiB) * 1024,
+        cpuSeconds,
+        backgroundCores: Math.max(0, busy - cpuSeconds) / seconds,
+        stdout,
+      });
     });
   });
 }

@@ -49,6 +49,11 @@ function toolTable(results: BenchmarkResults): string[] {
       const phaseResult = tool.phases[phase];
       return phaseResult === undefined ? undefined : mib(phaseResult.peakRssBytes);
     });
+    add(`${PHASE_TITLES[phase]} — CPU s (others' load)`, (tool) => {
+      const phaseResult = tool.phases[phase];
+      if (phaseResult === undefined) return undefined;
+      return `${phaseResult.cpuSeconds.toFixed(1)} (${phaseResult.backgroundCores.toFixed(2)} cores)`;
+    });
   }
   add('Restore verified', (tool) => {
     const check = tool.restoreCheck;
@@ -97,6 +102,8 @@ function machineLines(results: BenchmarkResults): string[] {
   return [
     `- Date: ${machine.date}; machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${mib(machine.memoryBytes)} RAM, ` +
       `${machine.os}, kernel ${machine.kernel}, Node ${machine.node}, corpus on ${machine.filesystem}.`,
+    `- Load average when the run started: ${machine.loadAverageAtStart.toFixed(2)}. "Others' load" is the average ` +
+      'number of cores other processes kept busy during a phase; figures measured under load are less comparable.',
     `- Page cache ${machine.droppedCaches ? 'dropped before every measured phase (cold runs)' : 'NOT dropped (not root): later phases may run warm'}.`,
     `- Corpus (seed \`${corpus.seed}\`): ${mib(corpus.bytes)} in ${files(corpus.files)} — ${kinds}; ` +
       `generated in ${corpus.generateSeconds.toFixed(1)} s.`,

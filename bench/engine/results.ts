@@ -18,6 +18,10 @@ export interface PhaseResult {
   readonly bytes: number;
   readonly mibPerSecond: number;
   readonly peakRssBytes: number;
+  /** CPU time of the tool's processes. */
+  readonly cpuSeconds: number;
+  /** Cores that other processes on the machine kept busy, on average, during the phase. */
+  readonly backgroundCores: number;
   /** What the tool printed, when it prints a summary (coffer's --json). */
   readonly output?: unknown;
 }
@@ -59,6 +63,8 @@ export interface MachineFacts {
   readonly node: string;
   readonly filesystem: string;
   readonly droppedCaches: boolean;
+  /** 1-minute load average when the run started. */
+  readonly loadAverageAtStart: number;
 }
 
 export interface TargetRow {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchOptions, parseOptions, USAGE } from './args.ts';
@@ -34,7 +34,7 @@ interface Entry {
   readonly repo: string;
 }
 
-function machineFacts(corpusDir: string, droppedCaches: boolean): MachineFacts {
+function machineFacts(corpusDir: string, droppedCaches: boolean, loadAverageAtStart: number): MachineFacts {
   let os = 'unknown OS';
   try {
     os = /PRETTY_NAME="([^"]*)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os;
@@ -58,6 +58,7 @@ function machineFacts(corpusDir: string, droppedCaches: boolean): MachineFacts {
     node: process.version,
     filesystem,
     droppedCaches,
+    loadAverageAtStart,
   };
 }
 
@@ -132,11 +133,14 @@ async function measurePhase(
         bytes,
         mibPerSecond: bytes / MiB / measured.seconds,
         peakRssBytes: measured.peakRssBytes,
+        cpuSeconds: measured.cpuSeconds,
+        backgroundCores: measured.backgroundCores,
         ...(output === undefined ? {} : { output }),
       };
       log(
         `${entry.tool.name}: ${PHASE_TITLES[phase].toLowerCase()} ${measured.seconds.toFixed(2)} s, ` +
-          `${(bytes / MiB / measured.seconds).toFixed(1)} MiB/s, peak RSS ${(measured.peakRssBytes / MiB).toFixed(0)} MiB`,
+          `${(bytes / MiB / measured.seconds).toFixed(1)} MiB/s, peak RSS ${(measured.peakRssBytes / MiB).toFixed(0)} MiB, ` +
+          `CPU ${measured.cpuSeconds.toFixed(1)} s, other processes ${measured.backgroundCores.toFixed(2)} cores`,
       );
       step.after?.();
     } catch (error) {
@@ -204,6 +208,7 @@ async function restorePhase(
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchmarkResults> {
   const started = performance.now();
+  const loadAverageAtStart = loadavg()[0] ?? 0;
   ensureTools();
   const dirs = {
     corpus: join(options.workDir, 'corpus'),
@@ -267,7 +272,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchmarkResu
   const byName = (name: string) => entries.find((entry) => entry.tool.name === name)?.result;
   return {
     format: 1,
-    machine: machineFacts(options.workDir, droppedCaches),
+    machine: machineFacts(options.workDir, droppedCaches, loadAverageAtStart),
     corpus: { ...corpus, seed: options.seed, requestedBytes: options.sizeBytes, generateSeconds },
     mutation: { ...mutation, bytesAfter: expected.bytes, filesAfter: expected.files, seconds: mutationSeconds },
     tools: entries.map((entry) => entry.result),

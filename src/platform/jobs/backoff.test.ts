@@ -15,10 +15,14 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, policy, () => 0)).toBe(0);
     expect(backoffDelay(3, policy, () => 0.5)).toBe(2_000);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.double({ min: 0, max: 1, maxExcluded: true }), (a, r) => {
-        const delay = backoffDelay(a, policy, () => r);
-        return Number.isInteger(delay) && delay >= 0 && delay < policy.capMs;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (a, r) => {
+          const delay = backoffDelay(a, policy, () => r);
+          return Number.isInteger(delay) && delay >= 0 && delay < policy.capMs;
+        },
+      ),
     );
   });
 

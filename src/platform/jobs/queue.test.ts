@@ -1,15 +1,16 @@
 import { expect, it } from 'vitest';
-import { describeEachDatabase, type TestDatabaseFactory } from '../../../test/helpers/databases.ts';
+import { describeEachDatabase, type TestDatabase } from '../../../test/helpers/databases.ts';
 import { ManualClock } from '../clock.ts';
 import type { Database } from '../database/connect.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { PermanentJobError } from './errors.ts';
 import { createJobQueue, type JobQueue, type JobQueueOptions } from './queue.ts';
+import { perTestDatabases } from './test-databases.ts';
 
 const start = Date.parse('2025-06-01T08:00:00Z');
 
-async function setup(factory: TestDatabaseFactory, options: Partial<JobQueueOptions> = {}) {
-  const database = await factory.create();
+async function setup(create: () => Promise<TestDatabase>, options: Partial<JobQueueOptions> = {}) {
+  const database = await create();
   const clock = new ManualClock(start);
   const queue = createJobQueue({ database, clock, workerId: 'test', ...options });
   return { database, clock, queue };
@@ -27,8 +28,10 @@ async function drain(queue: JobQueue): Promise<string[]> {
 }
 
 describeEachDatabase('job queue', (factory) => {
+  const create = perTestDatabases(factory);
+
   it('enqueues a job with defaults and reads it back', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     const job = await queue.enqueue('report.daily', { unit: 'bu-1', days: [1, 2] });
     expect(job).toMatchObject({
       kind: 'report.daily',
@@ -47,7 +50,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('refuses bad input with ValidationError', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     await expect(queue.enqueue('', {})).rejects.toThrow(ValidationError);
     await expect(queue.enqueue('has space', {})).rejects.toThrow(/job kind/);
     await expect(queue.enqueue('k', undefined)).rejects.toThrow(/payload must be JSON/);
@@ -59,7 +62,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('keeps a job across a process restart', async () => {
-    const first = await factory.create();
+    const first = await create();
     const clock = new ManualClock(start);
     const job = await createJobQueue({ database: first, clock }).enqueue('vault.verify', { vault: 'v1' });
     await first.close();
@@ -73,7 +76,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('returns the existing job for a repeated idempotency key, also under concurrency', async () => {
-    const { database, clock, queue } = await setup(factory);
+    const { database, clock, queue } = await setup(create);
     const first = await queue.enqueue('billing.run', { month: '2025-05' }, { idempotencyKey: 'billing:2025-05' });
     const again = await queue.enqueue('billing.run', { month: 'ignored' }, { idempotencyKey: 'billing:2025-05' });
     expect(again.id).toBe(first.id);
@@ -92,7 +95,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('enqueues inside the caller transaction: rolled back means no job', async () => {
-    const { database, queue } = await setup(factory);
+    const { database, queue } = await setup(create);
     await expect(
       database.kysely.transaction().execute(async (trx) => {
         await queue.enqueue('provision.step', { n: 1 }, { transaction: trx });
@@ -107,7 +110,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('claims due jobs by priority, then run time, never before runAt', async () => {
-    const { clock, queue } = await setup(factory);
+    const { clock, queue } = await setup(create);
     const later = await queue.enqueue('k', 'later', { runAt: start + 60_000 });
     const low = await queue.enqueue('k', 'low', { priority: 5 });
     const urgent = await queue.enqueue('k', 'urgent', { priority: -5 });
@@ -118,7 +121,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('claims only the given kinds when asked', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     await queue.enqueue('a', 1);
     const b = await queue.enqueue('b', 2);
     const claimed = await queue.claim({ limit: 10, leaseMs: 1000, kinds: ['b'] });
@@ -127,7 +130,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('never hands one job to two concurrent claimers', async () => {
-    const { database, clock, queue } = await setup(factory);
+    const { database, clock, queue } = await setup(create);
     for (let i = 0; i < 120; i++) await queue.enqueue('k', { i });
     const queues = await Promise.all(
       Array.from({ length: 6 }, async () => createJobQueue({ database: await database.reopen(), clock })),
@@ -149,7 +152,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('retries with exponential backoff and jitter, then buries the job with its last error', async () => {
-    const { clock, queue } = await setup(factory, { backoff: { baseMs: 1000, capMs: 3000 }, random: () => 0.5 });
+    const { clock, queue } = await setup(create, { backoff: { baseMs: 1000, capMs: 3000 }, random: () => 0.5 });
     const job = await queue.enqueue('flaky', {}, { maxAttempts: 4 });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -173,7 +176,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('buries a job at once on a permanent error', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     const job = await queue.enqueue('k', {});
     const [claimed] = await queue.claim({ limit: 1, leaseMs: 1000 });
     expect(await queue.fail(claimed!.lease, new PermanentJobError('vault was deleted'))).toEqual({ outcome: 'dead' });
@@ -182,7 +185,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('lets another claimer take an expired lease and ignores the stale owner afterwards', async () => {
-    const { clock, queue } = await setup(factory);
+    const { clock, queue } = await setup(create);
     const job = await queue.enqueue('k', {});
     const [stale] = await queue.claim({ limit: 1, leaseMs: 5000 });
     clock.advance(4000);
@@ -203,7 +206,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('buries a job whose lease expired on its last attempt', async () => {
-    const { clock, queue } = await setup(factory);
+    const { clock, queue } = await setup(create);
     const job = await queue.enqueue('k', {}, { maxAttempts: 1 });
     await queue.claim({ limit: 1, leaseMs: 1000 });
     clock.advance(1001);
@@ -216,7 +219,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('releases a job without counting the attempt', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     const job = await queue.enqueue('k', {});
     const [claimed] = await queue.claim({ limit: 1, leaseMs: 1000 });
     expect(await queue.release(claimed!.lease)).toBe(true);
@@ -225,7 +228,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('cancels queued and running jobs and refuses finished ones', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     const queued = await queue.enqueue('k', 1, { runAt: start + 1000 });
     const running = await queue.enqueue('k', 2);
     const [claimed] = await queue.claim({ limit: 1, leaseMs: 1000 });
@@ -245,7 +248,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('puts a dead job back with fresh attempts', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     const job = await queue.enqueue('k', {}, { maxAttempts: 1 });
     const [claimed] = await queue.claim({ limit: 1, leaseMs: 1000 });
     await queue.fail(claimed!.lease, new Error('broken'));
@@ -258,7 +261,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('lists newest first with filters and a cursor, counts and purges', async () => {
-    const { clock, queue } = await setup(factory);
+    const { clock, queue } = await setup(create);
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       ids.push((await queue.enqueue(i % 2 === 0 ? 'even' : 'odd', i)).id);

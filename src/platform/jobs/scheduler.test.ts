@@ -1,25 +1,36 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
-import { describeEachDatabase, type TestDatabaseFactory } from '../../../test/helpers/databases.ts';
+import { describeEachDatabase, type TestDatabase } from '../../../test/helpers/databases.ts';
 import { ManualClock } from '../clock.ts';
 import { ValidationError } from '../errors.ts';
-import { createJobQueue } from './queue.ts';
+import { createJobQueue, type JobQueue } from './queue.ts';
 import { createScheduler } from './scheduler.ts';
+import { perTestDatabases } from './test-databases.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function setup(factory: TestDatabaseFactory, startIso: string) {
-  const database = await factory.create();
+async function setup(create: () => Promise<TestDatabase>, startIso: string) {
+  const database = await create();
   const clock = new ManualClock(at(startIso));
   const queue = createJobQueue({ database, clock });
   const scheduler = createScheduler({ database, clock, queue });
   return { database, clock, queue, scheduler };
 }
 
+async function jobCountReaches(queue: JobQueue, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await queue.list()).jobs.length < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} jobs`);
+    await sleep(10);
+  }
+}
+
 describeEachDatabase('job scheduler', (factory) => {
+  const create = perTestDatabases(factory);
+
   it('fires at 02:30 Berlin time across the spring-forward change', async () => {
-    const { clock, queue, scheduler } = await setup(factory, '2025-03-28T12:00:00Z');
+    const { clock, queue, scheduler } = await setup(create, '2025-03-28T12:00:00Z');
     const schedule = await scheduler.upsertSchedule({
       name: 'nightly-verify',
       cron: '30 2 * * *',
@@ -48,7 +59,7 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('fires once at 01:30 New York time when fall-back repeats that hour', async () => {
-    const { clock, scheduler } = await setup(factory, '2025-10-31T12:00:00Z');
+    const { clock, scheduler } = await setup(create, '2025-10-31T12:00:00Z');
     await scheduler.upsertSchedule({
       name: 'report',
       cron: '30 1 * * *',
@@ -70,7 +81,7 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('fires runs missed during downtime once, then continues from now', async () => {
-    const { database, clock, queue, scheduler } = await setup(factory, '2025-06-01T08:10:00Z');
+    const { database, clock, queue, scheduler } = await setup(create, '2025-06-01T08:10:00Z');
     const declaration = { name: 'hourly', cron: '0 * * * *', timezone: 'UTC', jobKind: 'usage.sample' };
     await scheduler.upsertSchedule(declaration);
     await scheduler.stop();
@@ -96,7 +107,7 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('never fires one slot twice when several processes tick together', async () => {
-    const { database, clock, queue } = await setup(factory, '2025-06-01T00:00:30Z');
+    const { database, clock, queue } = await setup(create, '2025-06-01T00:00:30Z');
     const schedulers = await Promise.all(
       Array.from({ length: 3 }, async () => {
         const handle = await database.reopen();
@@ -115,7 +126,7 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('does not add a second job when a crash came between enqueue and advance', async () => {
-    const { clock, queue, scheduler } = await setup(factory, '2025-06-01T00:00:30Z');
+    const { clock, queue, scheduler } = await setup(create, '2025-06-01T00:00:30Z');
     const schedule = await scheduler.upsertSchedule({ name: 's', cron: '* * * * *', jobKind: 'k' });
     clock.set(schedule.nextRunAt);
     const earlier = await queue.enqueue('k', null, {
@@ -128,7 +139,7 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('recomputes on a changed rule or re-enabling, never fires disabled schedules, removes', async () => {
-    const { clock, queue, scheduler } = await setup(factory, '2025-06-01T08:10:00Z');
+    const { clock, queue, scheduler } = await setup(create, '2025-06-01T08:10:00Z');
     const first = await scheduler.upsertSchedule({ name: 'x', cron: '0 12 * * *', jobKind: 'k' });
     expect(iso(first.nextRunAt)).toBe('2025-06-01T12:00:00.000Z');
     const moved = await scheduler.upsertSchedule({
@@ -165,7 +176,7 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('refuses bad schedules with ValidationError', async () => {
-    const { scheduler } = await setup(factory, '2025-06-01T08:10:00Z');
+    const { scheduler } = await setup(create, '2025-06-01T08:10:00Z');
     const base = { name: 'n', cron: '0 2 * * *', timezone: 'UTC', jobKind: 'k' };
     await expect(scheduler.upsertSchedule({ ...base, cron: '0 25 * * *' })).rejects.toThrow(
       /cron expression .* is invalid/,
@@ -178,15 +189,14 @@ describeEachDatabase('job scheduler', (factory) => {
   });
 
   it('start() ticks at once and then on its interval; stop() ends it', async () => {
-    const { database, clock, queue } = await setup(factory, '2025-06-01T08:10:00Z');
+    const { database, clock, queue } = await setup(create, '2025-06-01T08:10:00Z');
     const scheduler = createScheduler({ database, clock, queue, intervalMs: 20 });
     await scheduler.upsertSchedule({ name: 'h', cron: '0 * * * *', jobKind: 'k' });
     clock.set(at('2025-06-01T11:30:00Z'));
     scheduler.start();
-    for (let i = 0; i < 200 && (await queue.list()).jobs.length === 0; i++) await sleep(10);
-    expect((await queue.list()).jobs).toHaveLength(1);
+    await jobCountReaches(queue, 1);
     clock.set(at('2025-06-01T12:00:00Z'));
-    for (let i = 0; i < 200 && (await queue.list()).jobs.length === 1; i++) await sleep(10);
+    await jobCountReaches(queue, 2);
     await scheduler.stop();
     expect((await queue.list()).jobs.map((job) => iso(job.runAt))).toEqual([
       '2025-06-01T12:00:00.000Z',

@@ -1,17 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import { describeEachDatabase, type TestDatabaseFactory } from '../../../test/helpers/databases.ts';
+import { describeEachDatabase, type TestDatabase } from '../../../test/helpers/databases.ts';
 import { type Clock, ManualClock, systemClock } from '../clock.ts';
 import type { Database } from '../database/connect.ts';
 import { LeaseLostError, PermanentJobError, WorkerStoppingError } from './errors.ts';
 import { createJobQueue, type JobQueue } from './queue.ts';
+import { perTestDatabases } from './test-databases.ts';
 import type { Job } from './types.ts';
 import { createWorker, type Worker, type WorkerOptions } from './worker.ts';
 
 const workers: Worker[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
-});
 
 function startWorker(options: WorkerOptions): Worker {
   const worker = createWorker({ pollIntervalMs: 10, ...options });
@@ -37,15 +35,24 @@ function waitForStatus(queue: JobQueue, id: string, status: Job['status']): Prom
   }, `job ${id} to be ${status}`);
 }
 
-async function setup(factory: TestDatabaseFactory, clock: Clock = new ManualClock(Date.parse('2025-06-01T08:00:00Z'))) {
-  const database = await factory.create();
+async function setup(
+  create: () => Promise<TestDatabase>,
+  clock: Clock = new ManualClock(Date.parse('2025-06-01T08:00:00Z')),
+) {
+  const database = await create();
   const queue = createJobQueue({ database, clock, random: () => 0 });
   return { database, clock, queue };
 }
 
 describeEachDatabase('job worker', (factory) => {
+  const create = perTestDatabases(factory);
+  // Registered after the databases' hook, so it runs first: workers stop while their database is open.
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
+  });
+
   it('runs jobs, stores results, retries failures and buries unknown kinds', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     let flakyCalls = 0;
     startWorker({
       queue,
@@ -85,7 +92,7 @@ describeEachDatabase('job worker', (factory) => {
   });
 
   it('four workers on separate connections run 200 jobs, each exactly once', async () => {
-    const { database, queue } = await setup(factory, systemClock);
+    const { database, queue } = await setup(create, systemClock);
     for (let i = 0; i < 200; i++) await queue.enqueue('count', { i });
     const runs = new Map<string, number>();
     const handles: Database[] = [database, await database.reopen(), await database.reopen(), await database.reopen()];
@@ -109,7 +116,7 @@ describeEachDatabase('job worker', (factory) => {
   });
 
   it('retries the job of a killed worker once its lease expires', async () => {
-    const { database, clock, queue } = await setup(factory);
+    const { database, clock, queue } = await setup(create);
     const manual = clock as ManualClock;
     const doomedProcess = await database.reopen();
     let started = false;
@@ -137,7 +144,7 @@ describeEachDatabase('job worker', (factory) => {
   });
 
   it('a worker that stopped heartbeating cannot complete the job after another took it over', async () => {
-    const { database, clock, queue } = await setup(factory);
+    const { database, clock, queue } = await setup(create);
     const manual = clock as ManualClock;
     let finishStale: (value: string) => void = () => {};
     let staleSignal: AbortSignal | undefined;
@@ -167,27 +174,37 @@ describeEachDatabase('job worker', (factory) => {
   });
 
   it('heartbeats keep a long job leased while other workers poll', async () => {
-    const { database, queue } = await setup(factory, systemClock);
+    const { database, clock, queue } = await setup(create);
+    const manual = clock as ManualClock;
     let runs = 0;
-    const handler = async () => {
+    let finish: () => void = () => {};
+    const handler = () => {
       runs++;
-      await sleep(800);
-      return 'long';
+      return new Promise<string>((resolve) => {
+        finish = () => resolve('long');
+      });
     };
     const job = await queue.enqueue('long', {});
-    startWorker({ queue, leaseMs: 240, handlers: { long: handler } });
+    startWorker({ queue, leaseMs: 1_000, heartbeatIntervalMs: 10, handlers: { long: handler } });
     await waitForStatus(queue, job.id, 'running');
     startWorker({
-      queue: createJobQueue({ database: await database.reopen(), clock: systemClock }),
-      leaseMs: 240,
+      queue: createJobQueue({ database: await database.reopen(), clock }),
+      leaseMs: 1_000,
       handlers: { long: handler },
     });
+    // Five leases' worth of time passes, in steps the heartbeat keeps up with.
+    for (let step = 0; step < 12; step++) {
+      manual.advance(400);
+      const renewedUntil = clock.now() + 1_000;
+      await waitFor(async () => ((await queue.get(job.id))?.leaseExpiresAt ?? 0) >= renewedUntil, 'a heartbeat');
+    }
+    finish();
     expect(await waitForStatus(queue, job.id, 'succeeded')).toMatchObject({ attempts: 1, result: 'long' });
     expect(runs).toBe(1);
   });
 
   it('aborts the handler when its lease is lost (job cancelled)', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     let reason: unknown;
     let heartbeatError: unknown;
     startWorker({
@@ -217,16 +234,17 @@ describeEachDatabase('job worker', (factory) => {
   });
 
   it('stop() lets running jobs finish within the grace period, then releases the rest', async () => {
-    const { queue } = await setup(factory);
+    const { queue } = await setup(create);
     let stoppedWith: unknown;
+    let finishQuick: () => void = () => {};
     const worker = startWorker({
       queue,
       concurrency: 2,
       handlers: {
-        quick: async () => {
-          await sleep(50);
-          return 'finished';
-        },
+        quick: () =>
+          new Promise((resolve) => {
+            finishQuick = () => resolve('finished');
+          }),
         stubborn: (_job, context) =>
           new Promise(() => {
             context.signal.addEventListener('abort', () => {
@@ -238,7 +256,9 @@ describeEachDatabase('job worker', (factory) => {
     const quick = await queue.enqueue('quick', {});
     const stubborn = await queue.enqueue('stubborn', {});
     await waitFor(async () => worker.inFlight === 2, 'both jobs to start');
-    await worker.stop({ graceMs: 300 });
+    const stopping = worker.stop({ graceMs: 500 });
+    finishQuick(); // finishes during the grace period
+    await stopping;
 
     expect(await queue.get(quick.id)).toMatchObject({ status: 'succeeded', result: 'finished' });
     expect(stoppedWith).toBeInstanceOf(WorkerStoppingError);

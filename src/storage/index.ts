@@ -9,3 +9,4 @@ export {
   StorageError,
 } from './blob-store.ts';
 export { FsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.ts';
+export { S3BlobStore, type S3BlobStoreOptions, S3StoreError } from './s3-blob-store.ts';

@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -139,11 +140,7 @@ export class S3BlobStore implements BlobStore {
   async *list(prefix: string): AsyncIterable<BlobInfo> {
     let token: string | undefined;
     do {
-      let response: Awaited<ReturnType<S3Client['send']>> & {
-        Contents?: { Key?: string; Size?: number }[];
-        NextContinuationToken?: string;
-        IsTruncated?: boolean;
-      };
+      let response: ListObjectsV2CommandOutput;
       try {
         response = await this.#client.send(
           new ListObjectsV2Command({

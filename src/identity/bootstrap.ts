@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import { type Clock, type Database, newId, type PlatformTables } from '../platform/index.ts';
 import { insertRootUnit, type TenancyTables } from '../tenancy/index.ts';
+import { appendAudit, systemActor } from './audit.ts';
 import { builtinRoleId, builtinRoles } from './builtin-roles.ts';
-import { generatePassword, hashPassword } from './passwords.ts';
+import { asIdentityDb } from './db.ts';
+import { generatePassword, hashPassword, type PasswordHashing } from './passwords.ts';
 import type { IdentityTables } from './tables.ts';
 
 export interface BootstrapResult {
@@ -21,7 +23,7 @@ type Tables = PlatformTables & TenancyTables & IdentityTables;
  */
 export async function bootstrapInstallation(
   database: Database,
-  options: { clock: Clock; adminEmail?: string; rootName?: string },
+  options: { clock: Clock; adminEmail?: string; rootName?: string; passwordHashing?: PasswordHashing },
 ): Promise<BootstrapResult | null> {
   const db = database.kysely.withTables<TenancyTables & IdentityTables>() as unknown as Kysely<Tables>;
   const now = options.clock.now();
@@ -33,7 +35,7 @@ export async function bootstrapInstallation(
   if (existing) return null;
 
   const password = generatePassword();
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, options.passwordHashing);
   const adminEmail = (options.adminEmail ?? 'admin@localhost').toLowerCase();
   try {
     return await db.transaction().execute(async (trx) => {
@@ -61,10 +63,11 @@ export async function bootstrapInstallation(
           })
           .execute();
       }
+      const adminId = newId(now);
       await trx
         .insertInto('users')
         .values({
-          id: newId(now),
+          id: adminId,
           bu_id: root.id,
           role_id: builtinRoleId('administrator'),
           email: adminEmail,
@@ -76,6 +79,19 @@ export async function bootstrapInstallation(
           updated_at: now,
         })
         .execute();
+      await appendAudit(asIdentityDb(trx), {
+        actor: systemActor,
+        event: {
+          action: 'installation.bootstrap',
+          buId: root.id,
+          resourceType: 'user',
+          resourceId: adminId,
+          after: { rootUnit: root.name, adminEmail },
+        },
+        at: now,
+        address: 'local',
+        requestId: 'bootstrap',
+      });
       return { rootUnitId: root.id, adminEmail, oneTimePassword: password };
     });
   } catch (error) {

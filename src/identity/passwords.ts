@@ -1,12 +1,26 @@
 import { randomInt } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
-/** argon2id (the library's const enum value 2) with OWASP's second recommended profile (19 MiB, t=2, p=1). */
-const argon2id = 2;
-const options = { algorithm: argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** argon2id cost parameters. */
+export interface PasswordHashing {
+  memoryCost: number;
+  timeCost: number;
+}
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, options);
+/** OWASP's second recommended argon2id profile (19 MiB, t=2, p=1); the production default. */
+export const productionHashing: PasswordHashing = Object.freeze({ memoryCost: 19_456, timeCost: 2 });
+
+/**
+ * The cheapest parameters argon2 accepts, for tests only: verification reads the cost from
+ * the stored hash, so production servers never create such hashes but still verify them.
+ */
+export const testHashing: PasswordHashing = Object.freeze({ memoryCost: 64, timeCost: 1 });
+
+/** argon2id is the library's const enum value 2. */
+const argon2id = 2;
+
+export function hashPassword(password: string, cost: PasswordHashing = productionHashing): Promise<string> {
+  return hash(password, { algorithm: argon2id, memoryCost: cost.memoryCost, timeCost: cost.timeCost, parallelism: 1 });
 }
 
 /** True when `password` matches the PHC string; false (never throws) on a malformed hash. */

@@ -2,7 +2,9 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import { createIdentityRuntime, loadOrCreateSecretKey, type PasswordHashing } from '../identity/index.ts';
 import { type Clock, type Config, type Database, type Logger, newId, systemClock } from '../platform/index.ts';
+import { installAuthentication } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { registerMetrics } from './metrics.ts';
 import { handleError, handleNotFound } from './problem.ts';
@@ -16,6 +18,8 @@ export interface BuildServerOptions {
   clock?: Clock;
   /** Supplies the Node server Fastify dispatches from (start-up passes the TLS-aware one). */
   serverFactory?: FastifyServerFactory;
+  /** Identity's server key (default: `<dataDir>/secrets/identity.key`) and, in tests only, cheaper password hashing. */
+  identity?: { secretKey?: Uint8Array; passwordHashing?: PasswordHashing };
 }
 
 import { version } from '../cli/version.ts';
@@ -46,6 +50,17 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  installAuthentication(
+    app,
+    ctx,
+    createIdentityRuntime({
+      database: ctx.database,
+      clock: ctx.clock,
+      log: ctx.log,
+      secretKey: options.identity?.secretKey ?? loadOrCreateSecretKey(options.config.dataDir),
+      ...(options.identity?.passwordHashing ? { passwordHashing: options.identity.passwordHashing } : {}),
+    }),
+  );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');

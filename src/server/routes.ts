@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerIdentityRoutes } from '../identity/index.ts';
 import type { ServerContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 
@@ -8,4 +9,5 @@ import { registerHealthRoutes } from './health-routes.ts';
  */
 export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   registerHealthRoutes(app, ctx);
+  registerIdentityRoutes(app, app.identity);
 }

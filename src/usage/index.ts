@@ -1,0 +1,34 @@
+// Public entry of the usage module: consumption samples, subtree roll-ups, history, quotas.
+export { type CloseDaysResult, carryForward, closeDays, finalizeDay } from './close-day.ts';
+export { calendarOf, daysInMonth, epochDay, epochDayOf, formatDay, msPerDay, parseDay } from './days.ts';
+export { QuotaExceededError } from './errors.ts';
+export { addFigures, type UsageFigures, type UsageMetric, usageMetrics, zeroFigures } from './figures.ts';
+export {
+  assertBackupAllowed,
+  classifyQuota,
+  markUsageEventsDelivered,
+  pendingUsageEvents,
+  type QuotaChange,
+  type QuotaStatus,
+  quotaState,
+  refreshQuotaStates,
+  type UsageEvent,
+} from './quota.ts';
+export {
+  type Reconciliation,
+  reconcileUsage,
+  recordZoneMeasurement,
+  type UnassignedDataSource,
+  type ZoneMeasurement,
+  type ZoneReconciliation,
+} from './reconciliation.ts';
+export { type ConsumptionSample, recordConsumption, retireDataSource } from './record.ts';
+export {
+  type DailyUsage,
+  maxHistoryDays,
+  subtreeUsageHistory,
+  subtreeUsageNow,
+  subtreeUsageOnDay,
+  sumFigures,
+} from './rollup.ts';
+export type { QuotaStateName, UsageTables } from './tables.ts';

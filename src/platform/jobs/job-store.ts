@@ -1,9 +1,8 @@
+/** The only file that queries the `jobs` table; callers pass the time in (injected clock). */
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { DialectName } from '../database/connect.ts';
 import type { JobStatus, JobTable, PlatformTables } from '../database/tables.ts';
 import type { Job, JobExecutor, Lease, QueueStats } from './types.ts';
-
-/** The only file that queries the `jobs` table; callers pass the time in (injected clock). */
 
 type JobRow = Selectable<JobTable>;
 type JobsExpression = ExpressionBuilder<PlatformTables, 'jobs'>;

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff, validateBackoff } from './backoff.ts';
 import { describeJobError, PermanentJobError } from './errors.ts';
-import * as store from './store.ts';
+import * as store from './job-store.ts';
 import {
   type ClaimedJob,
   type EnqueueOptions,

@@ -1,8 +1,7 @@
+/** The only file that queries `job_schedules`; callers pass the time in (injected clock). */
 import type { Selectable } from 'kysely';
 import type { JobScheduleTable } from '../database/tables.ts';
 import type { JobExecutor } from './types.ts';
-
-/** The only file that queries `job_schedules`; callers pass the time in (injected clock). */
 
 /** A recurring schedule as the scheduler reports it; times are epoch ms (UTC). */
 export interface Schedule {

@@ -68,8 +68,13 @@ const allowedElements = new Set([
 const embeddedImage = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$/;
 
 /** CSS that could fetch something or run code: external url(), @import, legacy expression(). */
-function cssProblem(css: string): string | null {
-  const text = css.replace(/\\/g, '');
+function cssProblem(css: string, isStylesheet: boolean): string | null {
+  // Undo CSS escapes (`\75 rl(` is `url(`) before looking for anything.
+  const text = css
+    .replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_m, hex: string) =>
+      String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)),
+    )
+    .replace(/\\(.)/gs, '$1');
   if (/@import/i.test(text)) return 'CSS @import is not allowed';
   if (/expression\s*\(/i.test(text)) return 'CSS expression() is not allowed';
   if (/javascript:/i.test(text)) return 'javascript: URLs are not allowed';
@@ -78,6 +83,8 @@ function cssProblem(css: string): string | null {
     if (!target.startsWith('#') && !embeddedImage.test(target))
       return `external reference url(${target}) is not allowed`;
   }
+  // In CSS any absolute or protocol-relative URL (image-set(), src(), ...) is a fetch.
+  if (isStylesheet && text.includes('//')) return 'external reference in CSS is not allowed';
   return null;
 }
 
@@ -119,7 +126,8 @@ export function svgProblem(text: string): string | null {
           fail(`external reference ${attribute.name}="${value}" is not allowed`);
       }
       if (/^\s*(javascript|vbscript):/i.test(value)) fail(`script URL in ${attribute.name} is not allowed`);
-      const css = cssProblem(value);
+      if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns') continue;
+      const css = cssProblem(value, local === 'style');
       if (css) fail(`${css} (in ${attribute.name})`);
     }
   });
@@ -129,7 +137,7 @@ export function svgProblem(text: string): string | null {
   });
   const checkText = (text: string) => {
     if (inStyle) {
-      const css = cssProblem(text);
+      const css = cssProblem(text, true);
       if (css) fail(css);
     }
   };

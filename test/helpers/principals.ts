@@ -29,6 +29,8 @@ export interface IdentityTestServer {
   readonly identity: IdentityRuntime;
   /** The root unit created by the bootstrap. */
   readonly rootId: string;
+  /** The bootstrap administrator (must change the one-time password at first sign-in). */
+  readonly bootstrapAdmin: { email: string; password: string };
 }
 
 /** A server on a fresh database of `factory`'s dialect, bootstrapped (root unit and built-in roles). */
@@ -49,7 +51,14 @@ export async function buildIdentityServer(
     log: createLogger({ level: 'silent' }),
     identity: { secretKey: randomBytes(32), passwordHashing: testHashing },
   });
-  return { app, database, clock, identity: app.identity, rootId: boot.rootUnitId };
+  return {
+    app,
+    database,
+    clock,
+    identity: app.identity,
+    rootId: boot.rootUnitId,
+    bootstrapAdmin: { email: boot.adminEmail, password: boot.oneTimePassword },
+  };
 }
 
 let counter = 0;
@@ -248,4 +257,32 @@ export async function signInOverHttp(
   const token = response.cookies.find((c) => c.name === 'coffer_session')?.value;
   if (body.status !== 'signed_in' || !token) throw new Error(`sign-in did not start a session: ${response.body}`);
   return sessionCredential('', token, body.csrfToken);
+}
+
+/** Sets an inherited setting at a unit directly (tenancy validates values on its own routes). */
+export async function setSetting(
+  server: IdentityTestServer,
+  buId: string,
+  key: string,
+  value: unknown,
+  options: { locked?: boolean } = {},
+): Promise<void> {
+  const db = tenancyDb(server.database);
+  await db.deleteFrom('bu_settings').where('bu_id', '=', buId).where('key', '=', key).execute();
+  await db
+    .insertInto('bu_settings')
+    .values({
+      bu_id: buId,
+      key,
+      value: JSON.stringify(value),
+      locked: options.locked ? 1 : 0,
+      updated_at: server.clock.now(),
+      updated_by: null,
+    })
+    .execute();
+}
+
+/** The value of a named cookie in a response, if set. */
+export function cookieOf(response: LightMyRequestResponse, name: string) {
+  return response.cookies.find((c) => c.name === name);
 }

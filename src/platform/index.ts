@@ -21,5 +21,6 @@ export {
   ValidationError,
 } from './errors.ts';
 export { newId } from './ids.ts';
+export * from './jobs/index.ts';
 export { createLogger, type Logger, redactedPaths } from './logger.ts';
 export type { AccessGuard, AuditEvent, AuditRecorder, Principal, RequestContext } from './request-context.ts';

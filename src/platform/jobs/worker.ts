@@ -68,6 +68,8 @@ interface Running {
   done: Promise<void>;
   /** Set when the outcome must not be recorded (lease lost, or released at stop). */
   abandoned: boolean;
+  /** Set once the handler has returned or thrown; a late heartbeat answer is then moot. */
+  settled: boolean;
 }
 
 const silentLog: JobLog = { info() {}, warn() {}, error() {} };
@@ -84,7 +86,9 @@ export function createWorker(options: WorkerOptions): Worker {
   );
   const kinds = options.onlyHandledKinds ? Object.keys(handlers) : undefined;
   const log = options.log ?? silentLog;
-  const running = new Map<string, Running>();
+  // A set, not a map by job id: a hung handler abandoned after losing its lease may still be
+  // here when this worker claims the same job again.
+  const running = new Set<Running>();
 
   let started = false;
   let timer: NodeJS.Timeout | undefined;
@@ -133,11 +137,18 @@ export function createWorker(options: WorkerOptions): Worker {
       heartbeat().catch(() => {});
     }, heartbeatIntervalMs);
     heartbeatTimer.unref();
-    const entry: Running = { lease, controller, heartbeatTimer, done: Promise.resolve(), abandoned: false };
+    const entry: Running = {
+      lease,
+      controller,
+      heartbeatTimer,
+      done: Promise.resolve(),
+      abandoned: false,
+      settled: false,
+    };
     let leaseExpiresAt = queue.clock.now() + leaseMs;
 
     function loseLease(): void {
-      if (entry.abandoned) return;
+      if (entry.abandoned || entry.settled) return;
       abandon(entry);
       log.warn({ jobId: job.id, kind: job.kind }, 'job lease lost; aborting its handler');
       controller.abort(new LeaseLostError(job.id));
@@ -168,6 +179,7 @@ export function createWorker(options: WorkerOptions): Worker {
       } catch (error) {
         outcome = { ok: false, error };
       }
+      entry.settled = true;
       clearInterval(heartbeatTimer);
       if (entry.abandoned) return;
       if (outcome.ok) {
@@ -195,10 +207,10 @@ export function createWorker(options: WorkerOptions): Worker {
         log.error({ err: error, jobId: job.id }, 'could not record job outcome');
       })
       .finally(() => {
-        running.delete(job.id);
+        running.delete(entry);
         schedulePoll(0);
       });
-    running.set(job.id, entry);
+    running.add(entry);
   }
 
   return {
@@ -214,7 +226,7 @@ export function createWorker(options: WorkerOptions): Worker {
       clearTimeout(timer);
       timer = undefined;
       await polling;
-      const all = [...running.values()];
+      const all = [...running];
       if (all.length > 0) {
         let graceTimer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<void>((resolve) => {
@@ -223,9 +235,13 @@ export function createWorker(options: WorkerOptions): Worker {
         await Promise.race([Promise.all(all.map((entry) => entry.done)), graceOver]);
         clearTimeout(graceTimer);
       }
-      const leftovers = [...running.values()];
-      await Promise.all(
-        leftovers.map(async (entry) => {
+      // Handlers still running lose their job to another worker; those that already returned
+      // are only recording their outcome, which is let finish; abandoned ones are not ours.
+      const leftovers = [...running].filter((entry) => !entry.abandoned && !entry.settled);
+      const recording = [...running].filter((entry) => !entry.abandoned && entry.settled);
+      await Promise.all([
+        ...recording.map((entry) => entry.done),
+        ...leftovers.map(async (entry) => {
           abandon(entry);
           entry.controller.abort(new WorkerStoppingError(entry.lease.jobId));
           try {
@@ -234,7 +250,7 @@ export function createWorker(options: WorkerOptions): Worker {
             log.error({ err: error, jobId: entry.lease.jobId }, 'could not release job; its lease will expire');
           }
         }),
-      );
+      ]);
       if (leftovers.length > 0) log.info({ released: leftovers.length }, 'worker stopped; unfinished jobs released');
     },
 

@@ -1,10 +1,26 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject, randomFillSync } from 'node:crypto';
 import { CorruptDataError } from './errors.ts';
+import { secretKey } from './secret-key.ts';
 
 /** Bytes of nonce and tag around every AES-256-GCM ciphertext (docs/FORMAT.md §4). */
 export const nonceLength = 12;
 export const tagLength = 16;
 export const aeadOverhead = nonceLength + tagLength;
+
+/** Random nonces are drawn from the CSPRNG in batches (one call per 4096 nonces). */
+const noncePool = new Uint8Array(nonceLength * 4096);
+let noncePosition = noncePool.byteLength;
+
+/** A fresh random 96-bit nonce (a view that stays valid until 4095 more are drawn). */
+export function randomNonce(): Uint8Array {
+  if (noncePosition === noncePool.byteLength) {
+    randomFillSync(noncePool);
+    noncePosition = 0;
+  }
+  const nonce = noncePool.subarray(noncePosition, noncePosition + nonceLength);
+  noncePosition += nonceLength;
+  return nonce;
+}
 
 /**
  * Encrypts `plain` with AES-256-GCM under a fresh random 96-bit nonce and writes
@@ -12,15 +28,15 @@ export const aeadOverhead = nonceLength + tagLength;
  * `plain.length + aeadOverhead` bytes). Returns the number of bytes written.
  */
 export function sealInto(
-  key: Uint8Array,
+  key: Uint8Array | KeyObject,
   plain: Uint8Array,
   aad: Uint8Array,
   out: Uint8Array,
   offset: number,
-  nonce: Uint8Array = randomBytes(nonceLength),
+  nonce: Uint8Array = randomNonce(),
 ): number {
   out.set(nonce, offset);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const cipher = createCipheriv('aes-256-gcm', secretKey(key), nonce);
   cipher.setAAD(aad);
   let position = offset + nonceLength;
   // Small slices keep each output allocation below malloc's mmap threshold, so their
@@ -39,7 +55,7 @@ export function sealInto(
 }
 
 /** `sealInto` with a freshly allocated result. */
-export function seal(key: Uint8Array, plain: Uint8Array, aad: Uint8Array): Uint8Array {
+export function seal(key: Uint8Array | KeyObject, plain: Uint8Array, aad: Uint8Array): Uint8Array {
   const out = new Uint8Array(plain.byteLength + aeadOverhead);
   sealInto(key, plain, aad, out, 0);
   return out;
@@ -49,12 +65,12 @@ export function seal(key: Uint8Array, plain: Uint8Array, aad: Uint8Array): Uint8
  * Decrypts `nonce ‖ ciphertext ‖ tag` into `out` (or a new buffer) and returns the plain
  * bytes; throws `CorruptDataError` when the tag does not verify.
  */
-export function open(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out?: Uint8Array): Uint8Array {
+export function open(key: Uint8Array | KeyObject, sealed: Uint8Array, aad: Uint8Array, out?: Uint8Array): Uint8Array {
   if (sealed.byteLength < aeadOverhead) throw new CorruptDataError('sealed data is shorter than nonce and tag');
   const plainLength = sealed.byteLength - aeadOverhead;
   const target = out ? out.subarray(0, plainLength) : new Uint8Array(plainLength);
   if (target.byteLength < plainLength) throw new RangeError('output buffer too small');
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, nonceLength));
+  const decipher = createDecipheriv('aes-256-gcm', secretKey(key), sealed.subarray(0, nonceLength));
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.byteLength - tagLength));
   const body = sealed.subarray(nonceLength, sealed.byteLength - tagLength);

@@ -1,9 +1,10 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { secretKey } from './secret-key.ts';
 
 /**
  * The keyed ID of a blob: HMAC-SHA256(idKey, plaintext), 32 bytes (docs/FORMAT.md §4;
  * chosen over keyed BLAKE3 by measurement, docs/decisions/0005).
  */
-export function computeBlobId(idKey: Uint8Array, plain: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', idKey).update(plain).digest());
+export function computeBlobId(idKey: Uint8Array | KeyObject, plain: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', secretKey(idKey)).update(plain).digest());
 }

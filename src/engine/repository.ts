@@ -4,7 +4,7 @@ import { computeBlobId } from './blob-id.ts';
 import { BlobIndex, type BlobLocation } from './blob-index.ts';
 import { bytesEqual, toHex } from './bytes.ts';
 import { type ChunkerParams, defaultChunkerParams } from './chunker.ts';
-import { decompressBlob } from './compression.ts';
+import { decompressBlob, defaultCompressionLevel } from './compression.ts';
 import { CorruptDataError, NotFoundInRepositoryError, RepositoryError, WrongPasswordError } from './errors.ts';
 import {
   type BlobType,
@@ -71,7 +71,7 @@ export async function initRepository(
     id: toHex(randomBytes(16)),
     chunker: options.chunker ?? defaultChunkerParams,
     packSize: options.packSize ?? defaultPackSize,
-    compressionLevel: options.compressionLevel ?? 3,
+    compressionLevel: options.compressionLevel ?? defaultCompressionLevel,
   };
   const master = newMasterKey();
   const slot = await createKeySlot(master, config.id, secret, {

@@ -1,0 +1,386 @@
+import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { hostname as osHostname, userInfo } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { toHex } from '../bytes.ts';
+import { EngineError } from '../errors.ts';
+import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
+import type { IndexedPack } from '../index-file.ts';
+import { type LockEnvironment, processLockEnvironment } from '../locks.ts';
+import type { Repository, SnapshotInfo } from '../repository.ts';
+import type { Reference, SnapshotSummary } from '../snapshot-file.ts';
+import { type Extent, encodeTree, type TreeEntry } from '../tree.ts';
+import { type BuiltPack, TreePacker } from '../tree-packer.ts';
+import { BackupPool } from '../workers/backup-pool.ts';
+import { makeExcluder } from './exclude.ts';
+import { entryFromStats, entryKind, unchangedSince } from './stat-entry.ts';
+import { UserNames } from './user-names.ts';
+
+/** What to back up and how. */
+export interface BackupOptions {
+  readonly paths: readonly string[];
+  readonly excludes?: readonly string[];
+  readonly tags?: readonly string[];
+  /** Re-read every file even when its metadata matches the parent snapshot. */
+  readonly force?: boolean;
+  /** Parent snapshot ID; by default the latest snapshot of the same host and paths. */
+  readonly parent?: string;
+  readonly hostname?: string;
+  readonly workers?: number;
+  readonly lockEnvironment?: LockEnvironment;
+  /** Live counters, updated as the backup goes (for progress displays). */
+  readonly progress?: BackupProgress;
+  readonly now?: () => Date;
+}
+
+/** Counters a progress display may read while the backup runs. */
+export interface BackupProgress {
+  files: number;
+  bytes: number;
+}
+
+/** One entry that could not be backed up. */
+export interface BackupWarning {
+  readonly path: string;
+  readonly error: string;
+}
+
+/** Result of a backup. */
+export interface BackupResult {
+  readonly snapshotId: string;
+  readonly parent: string | null;
+  readonly summary: SnapshotSummary;
+  readonly warnings: readonly BackupWarning[];
+}
+
+/** Write an index file after this many new packs, so a killed backup leaves indexed packs. */
+const packsPerIndex = 32;
+
+/** A directory node of the virtual root built from the backup paths. */
+interface VirtualNode {
+  readonly path: string;
+  /** True for a requested path (walk all of it); false for a parent folder of one. */
+  complete: boolean;
+  readonly children: Map<string, VirtualNode>;
+}
+
+function buildVirtualRoot(paths: readonly string[]): VirtualNode {
+  const root: VirtualNode = { path: sep, complete: false, children: new Map() };
+  for (const path of paths) {
+    const parts = resolve(path).split(sep).filter(Boolean);
+    let node = root;
+    if (parts.length === 0) root.complete = true;
+    for (const [i, part] of parts.entries()) {
+      let child = node.children.get(part);
+      if (!child) {
+        child = { path: join(node.path, part), complete: false, children: new Map() };
+        node.children.set(part, child);
+      }
+      node = child;
+      if (i === parts.length - 1) node.complete = true;
+    }
+  }
+  return root;
+}
+
+/**
+ * Backs up `paths` into `repository` and writes a snapshot. Order of writes: packs → index
+ * → snapshot, so a snapshot never references data that is not durable. Takes a shared lock.
+ */
+export async function backup(repository: Repository, options: BackupOptions): Promise<BackupResult> {
+  const started = performance.now();
+  const hostname = options.hostname ?? osHostname();
+  const environment = options.lockEnvironment ?? processLockEnvironment(hostname);
+  const lock = await repository.lock('backup', false, environment);
+  try {
+    return await runBackup(repository, options, hostname, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runBackup(
+  repository: Repository,
+  options: BackupOptions,
+  hostname: string,
+  started: number,
+): Promise<BackupResult> {
+  const now = options.now ?? (() => new Date());
+  const paths = options.paths.map((path) => resolve(path)).sort();
+  if (paths.length === 0) throw new EngineError('invalid_arguments', 'nothing to back up: no paths given');
+  await repository.loadIndex();
+  const { adopted } = await repository.adoptUnindexedPacks();
+  if (adopted.length > 0) await repository.writeIndex(adopted);
+
+  const parent = await findParent(repository, options, hostname, paths);
+  const store = repository.store;
+  let unindexed: IndexedPack[] = [];
+  let bytesAdded = 0;
+  let storedBytesAdded = 0;
+  const persist = async (pack: BuiltPack & { release?: () => void }, type: 0 | 1): Promise<void> => {
+    await store.put(packKey(pack.packId), pack.bytes);
+    const size = pack.bytes.byteLength;
+    pack.release?.();
+    const indexed: IndexedPack = { packId: pack.packId, type, size, blobs: pack.blobs };
+    repository.addIndexedPacks([indexed]);
+    unindexed.push(indexed);
+    storedBytesAdded += size;
+    for (const blob of pack.blobs) bytesAdded += blob.plainLength;
+    if (unindexed.length >= packsPerIndex) {
+      const batch = unindexed;
+      unindexed = [];
+      storedBytesAdded += (await writeIndexMeasured(repository, batch)).size;
+    }
+  };
+
+  const pool = new BackupPool(
+    {
+      idKey: repository.keys.idKey,
+      blobKey: repository.keys.blobKey,
+      gear: repository.keys.gear,
+      chunker: repository.config.chunker,
+      packSize: repository.config.packSize,
+      compressionLevel: repository.config.compressionLevel,
+    },
+    repository.index,
+    (pack) => persist(pack, blobTypeData),
+    options.workers,
+  );
+  const treePacker = new TreePacker(repository.keys, repository.config.packSize, repository.config.compressionLevel);
+  const treeWrites = new Set<Promise<void>>();
+  const references = new Set<string>();
+  const warnings: BackupWarning[] = [];
+  const excluded = makeExcluder(options.excludes ?? []);
+  const names = new UserNames();
+  const hardLinks = new Map<string, Promise<TreeEntry['extents'] | undefined>>();
+  const progress = options.progress ?? { files: 0, bytes: 0 };
+  let files = 0;
+  let directories = 0;
+  let totalBytes = 0;
+  let bytesRead = 0;
+
+  const storeTree = (entries: TreeEntry[]): Uint8Array => {
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const { id, full } = treePacker.add(encodeTree(entries), (candidate) => pool.claim(candidate));
+    references.add(toHex(id));
+    if (full) {
+      const write = persist(full, blobTypeTree);
+      treeWrites.add(write);
+      void write.finally(() => treeWrites.delete(write)).catch(() => undefined);
+    }
+    return id;
+  };
+
+  const loadParentTree = async (id: Uint8Array | undefined): Promise<Map<string, TreeEntry>> => {
+    if (!id || !repository.index.has(id)) return new Map();
+    try {
+      return new Map((await repository.readTree(id)).map((entry) => [entry.name, entry]));
+    } catch {
+      return new Map();
+    }
+  };
+
+  const fileEntry = async (
+    path: string,
+    name: string,
+    stats: BigIntStats,
+    previous: TreeEntry | undefined,
+  ): Promise<{ entry: Promise<TreeEntry | undefined> }> => {
+    const size = Number(stats.size);
+    files += 1;
+    totalBytes += size;
+    const reusable =
+      !options.force &&
+      unchangedSince(previous, stats) &&
+      previous.extents.every((extent) => 'zeros' in extent || pool.isKnown(extent.blob));
+    let extentsPromise: Promise<readonly Extent[] | undefined>;
+    const linkKey = stats.nlink > 1n ? `${stats.dev}:${stats.ino}` : undefined;
+    const linked = linkKey ? hardLinks.get(linkKey) : undefined;
+    if (reusable) {
+      extentsPromise = Promise.resolve(previous.extents);
+      progress.files += 1;
+      progress.bytes += size;
+    } else if (linked) {
+      extentsPromise = linked;
+    } else {
+      const { outcome } = await pool.submit(path, size);
+      extentsPromise = outcome.then((result) => {
+        bytesRead += result.bytesRead;
+        progress.files += 1;
+        progress.bytes += result.bytesRead;
+        if (result.error !== undefined) {
+          warnings.push({ path, error: result.error });
+          return undefined;
+        }
+        return result.extents;
+      });
+      if (linkKey) hardLinks.set(linkKey, extentsPromise);
+    }
+    const entry = extentsPromise.then((extents) => {
+      if (!extents) return undefined;
+      let length = 0;
+      for (const extent of extents) {
+        if ('blob' in extent) {
+          references.add(toHex(extent.blob));
+          length += extent.length;
+        } else {
+          length += extent.zeros;
+        }
+      }
+      return entryFromStats(name, 'file', stats, names, { extents, size: length });
+    });
+    return { entry };
+  };
+
+  // Returns once the directory is walked and its files queued; `tree` resolves when all are stored.
+  const walk = async (
+    node: VirtualNode,
+    previousTree: Uint8Array | undefined,
+  ): Promise<{ tree: Promise<Uint8Array> }> => {
+    directories += 1;
+    const previousEntries = await loadParentTree(previousTree);
+    let childNames: string[];
+    if (node.complete) {
+      try {
+        childNames = readdirSync(node.path);
+      } catch (error) {
+        warnings.push({ path: node.path, error: (error as Error).message });
+        childNames = [];
+      }
+    } else {
+      childNames = [...node.children.keys()];
+    }
+    const pending: Promise<TreeEntry | undefined>[] = [];
+    for (const name of childNames) {
+      const path = join(node.path, name);
+      if (node.complete && excluded(path)) continue;
+      let stats: BigIntStats;
+      try {
+        stats = lstatSync(path, { bigint: true });
+      } catch (error) {
+        warnings.push({ path, error: (error as Error).message });
+        continue;
+      }
+      const kind = entryKind(stats);
+      if (!kind) continue;
+      const previous = previousEntries.get(name);
+      if (kind === 'dir') {
+        const child = node.complete ? { path, complete: true, children: new Map() } : node.children.get(name)!;
+        const { tree } = await walk(child, previous?.kind === 'dir' ? previous.subtree : undefined);
+        pending.push(tree.then((id) => entryFromStats(name, 'dir', stats, names, { subtree: id })));
+      } else if (!node.complete) {
+        // A requested path that is a file (or link) rather than a folder.
+        pending.push(
+          kind === 'file'
+            ? (await fileEntry(path, name, stats, previous)).entry
+            : Promise.resolve(otherEntry(path, name, kind, stats)),
+        );
+      } else if (kind === 'file') {
+        pending.push((await fileEntry(path, name, stats, previous)).entry);
+      } else {
+        pending.push(Promise.resolve(otherEntry(path, name, kind, stats)));
+      }
+    }
+    const tree = Promise.all(pending).then((entries) =>
+      storeTree(entries.filter((entry): entry is TreeEntry => entry !== undefined)),
+    );
+    return { tree };
+  };
+
+  const otherEntry = (
+    path: string,
+    name: string,
+    kind: TreeEntry['kind'],
+    stats: BigIntStats,
+  ): TreeEntry | undefined => {
+    if (kind !== 'symlink') return entryFromStats(name, kind, stats, names, {});
+    try {
+      return entryFromStats(name, kind, stats, names, { target: readlinkSync(path, 'utf8') });
+    } catch (error) {
+      warnings.push({ path, error: (error as Error).message });
+      return undefined;
+    }
+  };
+
+  let rootId: Uint8Array;
+  try {
+    const parentRoot = parent ? Buffer.from(parent.meta.tree, 'hex') : undefined;
+    rootId = await (await walk(buildVirtualRoot(paths), parentRoot)).tree;
+    await pool.finish();
+    const lastTrees = treePacker.flush();
+    if (lastTrees) treeWrites.add(persist(lastTrees, blobTypeTree));
+    await Promise.all([...treeWrites]);
+  } finally {
+    await pool.close();
+  }
+  if (unindexed.length > 0) storedBytesAdded += (await writeIndexMeasured(repository, unindexed)).size;
+
+  const refs: Reference[] = [];
+  for (const hex of references) {
+    const location = repository.index.get(Buffer.from(hex, 'hex'));
+    if (!location)
+      throw new EngineError('internal_error', `blob ${hex} vanished from the index before the snapshot was written`);
+    refs.push({
+      id: location.id,
+      type: location.type,
+      storedLength: location.storedLength,
+      plainLength: location.plainLength,
+    });
+  }
+  const summary: SnapshotSummary = {
+    files,
+    directories,
+    totalBytes,
+    bytesRead,
+    bytesAdded,
+    storedBytesAdded,
+    durationMs: Math.round(performance.now() - started),
+    warnings: warnings.length,
+  };
+  const snapshotId = await repository.writeSnapshot(
+    {
+      version: 1,
+      time: now().toISOString(),
+      hostname,
+      username: safeUsername(),
+      paths,
+      tags: [...(options.tags ?? [])],
+      excludes: [...(options.excludes ?? [])],
+      parent: parent?.id ?? null,
+      tree: toHex(rootId),
+      summary,
+    },
+    refs,
+  );
+  return { snapshotId, parent: parent?.id ?? null, summary, warnings };
+}
+
+async function writeIndexMeasured(repository: Repository, packs: IndexedPack[]): Promise<{ size: number }> {
+  const id = await repository.writeIndex(packs);
+  const info = await repository.store.head(`index/${id}`);
+  return { size: info?.size ?? 0 };
+}
+
+async function findParent(
+  repository: Repository,
+  options: BackupOptions,
+  hostname: string,
+  paths: readonly string[],
+): Promise<SnapshotInfo | undefined> {
+  if (options.parent) return repository.findSnapshot(options.parent);
+  const { snapshots } = await repository.listSnapshots();
+  const key = JSON.stringify(paths);
+  for (let i = snapshots.length - 1; i >= 0; i--) {
+    const candidate = snapshots[i]!;
+    if (candidate.meta.hostname === hostname && JSON.stringify([...candidate.meta.paths].sort()) === key)
+      return candidate;
+  }
+  return undefined;
+}
+
+function safeUsername(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,348 @@
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  ftruncateSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, posix } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BlobLocation } from '../blob-index.ts';
+import { toHex } from '../bytes.ts';
+import { NotFoundInRepositoryError } from '../errors.ts';
+import { packKey } from '../format.ts';
+import { recordHeaderLength } from '../pack.ts';
+import type { Repository, SnapshotInfo } from '../repository.ts';
+import type { TreeEntry } from '../tree.ts';
+import type { Destination, FromRestoreWorker, RestoreTask } from '../workers/restore-messages.ts';
+
+/** What to restore and where. */
+export interface RestoreOptions {
+  readonly target: string;
+  /** Paths inside the snapshot (absolute, as listed by `ls`); everything when empty. */
+  readonly includes?: readonly string[];
+  readonly workers?: number;
+  readonly progress?: { files: number; bytes: number };
+}
+
+/** A file or blob that could not be restored. */
+export interface RestoreFailure {
+  readonly path: string;
+  readonly error: string;
+}
+
+/** Result of a restore. */
+export interface RestoreResult {
+  readonly files: number;
+  readonly directories: number;
+  readonly bytesWritten: number;
+  readonly durationMs: number;
+  readonly failures: readonly RestoreFailure[];
+}
+
+interface Planned {
+  readonly path: string;
+  readonly entry: TreeEntry;
+}
+
+/** A byte range of one pack and the blobs to restore from it. */
+interface RangeTask {
+  readonly rangeOffset: number;
+  readonly length: number;
+  readonly blobs: RestoreTask['blobs'];
+}
+
+/** Reads of one pack merge blobs closer than this into one range. */
+const mergeGap = 1024 * 1024;
+const maxRange = 32 * 1024 * 1024;
+
+function selector(includes: readonly string[]): (path: string) => 'all' | 'partial' | 'none' {
+  const normalized = includes.map((include) => posix.normalize(`/${include}`).replace(/\/+$/, '') || '/');
+  if (normalized.length === 0 || normalized.includes('/')) return () => 'all';
+  return (path) => {
+    for (const include of normalized) if (path === include || path.startsWith(`${include}/`)) return 'all';
+    for (const include of normalized) if (include.startsWith(`${path}/`) || path === '/') return 'partial';
+    return 'none';
+  };
+}
+
+/** Collects the selected entries of a snapshot in depth-first order. */
+async function plan(repository: Repository, snapshot: SnapshotInfo, includes: readonly string[]) {
+  const select = selector(includes);
+  const directories: Planned[] = [];
+  const files: Planned[] = [];
+  const others: Planned[] = [];
+  let matched = includes.length === 0;
+  const visit = async (treeId: Uint8Array, path: string, all: boolean): Promise<void> => {
+    for (const entry of await repository.readTree(treeId)) {
+      const childPath = path === '/' ? `/${entry.name}` : `${path}/${entry.name}`;
+      const state = all ? 'all' : select(childPath);
+      if (state === 'none') continue;
+      if (state === 'all') matched = true;
+      if (entry.kind === 'dir') {
+        directories.push({ path: childPath, entry });
+        await visit(entry.subtree!, childPath, state === 'all');
+      } else if (state === 'all') {
+        (entry.kind === 'file' ? files : others).push({ path: childPath, entry });
+      }
+    }
+  };
+  await visit(Buffer.from(snapshot.meta.tree, 'hex'), '/', select('/') === 'all');
+  if (!matched)
+    throw new NotFoundInRepositoryError(`none of ${includes.join(', ')} is in snapshot ${snapshot.id.slice(0, 8)}`);
+  return { directories, files, others };
+}
+
+/**
+ * Restores a snapshot (or the included paths of it) below `target`, keeping the paths it
+ * was taken from. Every blob is authenticated and checked against its keyed ID; file
+ * content, modes, owners (when run as root), times, symlinks, hard links and sparse runs
+ * are restored. Blobs that fail are reported with the files they belong to.
+ */
+export async function restore(
+  repository: Repository,
+  snapshot: SnapshotInfo,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  const started = performance.now();
+  if (repository.index.size === 0) await repository.loadIndex();
+  const { directories, files, others } = await plan(repository, snapshot, options.includes ?? []);
+  const failures: RestoreFailure[] = [];
+  const progress = options.progress ?? { files: 0, bytes: 0 };
+  const local = (path: string): string => join(options.target, path);
+  mkdirSync(options.target, { recursive: true });
+  for (const directory of directories) mkdirSync(local(directory.path), { recursive: true, mode: 0o700 });
+
+  // Create every file at its final size (zero runs stay holes), link hard links, and map blobs to destinations.
+  const byPack = new Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>();
+  const firstLink = new Map<string, string>();
+  const restoredFiles: Planned[] = [];
+  for (const file of files) {
+    const path = local(file.path);
+    const { entry } = file;
+    const linkKey = entry.links > 1 ? `${entry.device}:${entry.inode}` : undefined;
+    const linkedTo = linkKey ? firstLink.get(linkKey) : undefined;
+    try {
+      if (linkedTo) {
+        rmSync(path, { force: true });
+        linkSync(linkedTo, path);
+        continue;
+      }
+      rmSync(path, { force: true });
+      const fd = openSync(path, 'w', 0o600);
+      try {
+        ftruncateSync(fd, entry.size);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      failures.push({ path: file.path, error: (error as Error).message });
+      continue;
+    }
+    if (linkKey) firstLink.set(linkKey, path);
+    restoredFiles.push(file);
+    let offset = 0;
+    for (const extent of entry.extents) {
+      if ('zeros' in extent) {
+        offset += extent.zeros;
+        continue;
+      }
+      const location = repository.index.get(extent.blob);
+      if (!location) {
+        failures.push({ path: file.path, error: `blob ${toHex(extent.blob)} is missing from the repository` });
+      } else {
+        const pack = byPack.get(location.packId) ?? new Map();
+        byPack.set(location.packId, pack);
+        const key = toHex(location.id);
+        const blob = pack.get(key) ?? { location, destinations: [] };
+        pack.set(key, blob);
+        blob.destinations.push({ path, offset });
+      }
+      offset += extent.length;
+    }
+  }
+
+  const bytesWritten = await restoreContent(
+    repository,
+    byPack,
+    options.workers ?? availableParallelism(),
+    failures,
+    progress,
+    options.target,
+  );
+
+  for (const other of others) {
+    const path = local(other.path);
+    const { entry } = other;
+    try {
+      rmSync(path, { force: true });
+      if (entry.kind === 'symlink') symlinkSync(entry.target, path);
+      else if (entry.kind === 'fifo') execFileSync('mkfifo', ['-m', (entry.mode & 0o777).toString(8), path]);
+      else if ((entry.kind === 'chardev' || entry.kind === 'blockdev') && process.getuid?.() === 0) {
+        const major = (entry.rdev >> 8) & 0xfff;
+        const minor = (entry.rdev & 0xff) | ((entry.rdev >> 12) & 0xfff00);
+        execFileSync('mknod', [path, entry.kind === 'chardev' ? 'c' : 'b', String(major), String(minor)]);
+      } else {
+        failures.push({ path: other.path, error: `cannot create a ${entry.kind} without root privileges` });
+        continue;
+      }
+      applyMetadata(path, entry, true);
+    } catch (error) {
+      failures.push({ path: other.path, error: (error as Error).message });
+    }
+  }
+  for (const file of restoredFiles) {
+    try {
+      applyMetadata(local(file.path), file.entry, false);
+      progress.files += 1;
+    } catch (error) {
+      failures.push({ path: file.path, error: (error as Error).message });
+    }
+  }
+  // Deepest first, so restoring a child does not touch its parent's times afterwards.
+  for (const directory of [...directories].reverse()) {
+    try {
+      applyMetadata(local(directory.path), directory.entry, false);
+    } catch (error) {
+      failures.push({ path: directory.path, error: (error as Error).message });
+    }
+  }
+  return {
+    files: restoredFiles.length,
+    directories: directories.length,
+    bytesWritten,
+    durationMs: Math.round(performance.now() - started),
+    failures,
+  };
+}
+
+function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {
+  const seconds = Number(entry.mtimeNs / 1000n) / 1e6;
+  if (process.getuid?.() === 0) lchownSync(path, entry.uid, entry.gid);
+  if (isLink) {
+    lutimesSync(path, seconds, seconds);
+    return;
+  }
+  chmodSync(path, entry.mode);
+  utimesSync(path, seconds, seconds);
+}
+
+async function restoreContent(
+  repository: Repository,
+  byPack: Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>,
+  workerCount: number,
+  failures: RestoreFailure[],
+  progress: { files: number; bytes: number },
+  target: string,
+): Promise<number> {
+  const tasks: RangeTask[] = [];
+  for (const blobs of byPack.values()) {
+    const sorted = [...blobs.values()].sort((a, b) => a.location.offset - b.location.offset);
+    let current: (typeof sorted)[number][] = [];
+    let rangeStart = 0;
+    let rangeEnd = 0;
+    const flush = (): void => {
+      if (current.length > 0) tasks.push({ rangeOffset: rangeStart, blobs: current, length: rangeEnd - rangeStart });
+      current = [];
+    };
+    for (const blob of sorted) {
+      const start = blob.location.offset;
+      const end = start + recordHeaderLength + blob.location.storedLength;
+      if (current.length > 0 && (start - rangeEnd > mergeGap || end - rangeStart > maxRange)) flush();
+      if (current.length === 0) rangeStart = start;
+      current.push(blob);
+      rangeEnd = end;
+    }
+    flush();
+  }
+  if (tasks.length === 0) return 0;
+
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(workerCount, tasks.length)) },
+    () =>
+      new Worker(new URL('../workers/restore-worker.ts', import.meta.url), {
+        workerData: { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey },
+      }),
+  );
+  let bytesWritten = 0;
+  const spare: ArrayBuffer[] = [];
+  const localPrefix = target.endsWith('/') ? target : `${target}/`;
+  try {
+    const busy = new Map<Worker, number>(workers.map((worker) => [worker, 0]));
+    const pending = new Map<number, (reply: FromRestoreWorker) => void>();
+    for (const worker of workers) {
+      worker.on('message', (reply: FromRestoreWorker) => {
+        busy.set(worker, busy.get(worker)! - 1);
+        pending.get(reply.taskId)?.(reply);
+        pending.delete(reply.taskId);
+      });
+    }
+    const errors: Error[] = [];
+    for (const worker of workers) worker.on('error', (error) => errors.push(error));
+    let nextId = 1;
+    const inFlight = new Set<Promise<void>>();
+    for (const task of tasks) {
+      while (inFlight.size >= workers.length * 2) await Promise.race(inFlight);
+      if (errors.length > 0) throw errors[0];
+      const packId = task.blobs[0]!.location.packId;
+      let buffer = spare.pop();
+      if (!buffer || buffer.byteLength < task.length) buffer = new ArrayBuffer(Math.max(task.length, 1 << 20));
+      let bytes: Uint8Array;
+      try {
+        bytes = await repository.store.get(packKey(packId), {
+          offset: task.rangeOffset,
+          length: task.length,
+          into: new Uint8Array(buffer),
+        });
+      } catch (error) {
+        spare.push(buffer);
+        for (const blob of task.blobs) {
+          for (const destination of blob.destinations) {
+            failures.push({
+              path: `/${destination.path.slice(localPrefix.length)}`,
+              error: `pack ${packId}: ${(error as Error).message}`,
+            });
+          }
+        }
+        continue;
+      }
+      const worker = [...busy.entries()].reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
+      busy.set(worker, busy.get(worker)! + 1);
+      const taskId = nextId++;
+      const done = new Promise<void>((resolve) => {
+        pending.set(taskId, (reply) => {
+          bytesWritten += reply.bytesWritten;
+          progress.bytes += reply.bytesWritten;
+          spare.push(reply.buffer);
+          for (const failure of reply.failures) {
+            for (const path of failure.paths) {
+              failures.push({
+                path: `/${path.slice(localPrefix.length)}`,
+                error: `blob ${failure.blobId}: ${failure.error}`,
+              });
+            }
+          }
+          resolve();
+        });
+      });
+      inFlight.add(done);
+      void done.then(() => inFlight.delete(done));
+      worker.postMessage({ kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: task.blobs } }, [
+        bytes.buffer as ArrayBuffer,
+      ]);
+    }
+    await Promise.all(inFlight);
+    if (errors.length > 0) throw errors[0];
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return bytesWritten;
+}

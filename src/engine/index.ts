@@ -1,0 +1,49 @@
+/**
+ * Public API of the backup engine. Everything outside src/engine imports from here only.
+ */
+export { computeBlobId } from './blob-id.ts';
+export { BlobIndex, type BlobLocation } from './blob-index.ts';
+export { fromHex, toHex } from './bytes.ts';
+export { Chunker, type ChunkerParams, defaultChunkerParams } from './chunker.ts';
+export {
+  CorruptDataError,
+  EngineError,
+  NotFoundInRepositoryError,
+  RepositoryError,
+  RepositoryLockedError,
+  WrongPasswordError,
+} from './errors.ts';
+export { type BlobType, blobTypeData, blobTypeTree, packIdFromKey, packKey } from './format.ts';
+export { type BackupOptions, type BackupProgress, type BackupResult, type BackupWarning, backup } from './fs/backup.ts';
+export { type RestoreFailure, type RestoreOptions, type RestoreResult, restore } from './fs/restore.ts';
+export { decodeIndexFile, encodeIndexFile, type IndexedPack } from './index-file.ts';
+export { defaultKdf, type KdfParams, type SlotSecret } from './key-slot.ts';
+export { type LockEnvironment, processLockEnvironment } from './locks.ts';
+export {
+  PackBuilder,
+  type PackedBlob,
+  parsePackHeader,
+  parseTrailer,
+  recordHeaderLength,
+  scanRecords,
+  trailerFooterLength,
+  trailerLength,
+  verifyPackStructure,
+} from './pack.ts';
+export {
+  type InitOptions,
+  initRepository,
+  openRepository,
+  Repository,
+  readRepositoryConfig,
+  type SnapshotInfo,
+} from './repository.ts';
+export type { RepositoryConfig } from './repository-config.ts';
+export {
+  decodeSnapshotEnvelope,
+  type Reference,
+  type SnapshotEnvelope,
+  type SnapshotMeta,
+  type SnapshotSummary,
+} from './snapshot-file.ts';
+export type { EntryKind, Extent, TreeEntry } from './tree.ts';

@@ -1,0 +1,38 @@
+import type { ChunkerParams } from '../chunker.ts';
+import type { PackedBlob } from '../pack.ts';
+import type { Extent } from '../tree.ts';
+
+/** Everything a backup worker needs, passed as `workerData`. */
+export interface BackupWorkerSetup {
+  readonly idKey: Uint8Array;
+  readonly blobKey: Uint8Array;
+  readonly gear: Uint32Array;
+  readonly chunker: ChunkerParams;
+  readonly packSize: number;
+  readonly compressionLevel: number;
+}
+
+/** A file for a worker to read, chunk, hash and (where new) compress, encrypt and pack. */
+export interface FileTask {
+  readonly path: string;
+}
+
+export type ToBackupWorker =
+  | { readonly kind: 'job'; readonly jobId: number; readonly files: readonly FileTask[] }
+  | { readonly kind: 'answer'; readonly queryId: number; readonly needed: Uint8Array }
+  | { readonly kind: 'recycle'; readonly buffer: ArrayBuffer }
+  | { readonly kind: 'flush' };
+
+/** Outcome of one file: its content, or why it could not be read. */
+export interface FileOutcome {
+  readonly extents: Extent[];
+  readonly bytesRead: number;
+  readonly error: string | undefined;
+}
+
+export type FromBackupWorker =
+  | { readonly kind: 'query'; readonly queryId: number; readonly ids: Uint8Array }
+  | { readonly kind: 'pack'; readonly packId: Uint8Array; readonly bytes: Uint8Array; readonly blobs: PackedBlob[] }
+  | { readonly kind: 'result'; readonly jobId: number; readonly files: FileOutcome[] }
+  | { readonly kind: 'flushed' }
+  | { readonly kind: 'fatal'; readonly message: string };

@@ -1,0 +1,222 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { BlobIndex } from '../blob-index.ts';
+import { toHex } from '../bytes.ts';
+import type { PackedBlob } from '../pack.ts';
+import type { BackupWorkerSetup, FileOutcome, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
+
+/** A finished pack handed over by a worker; `release()` returns its buffer for reuse. */
+export interface FinishedPack {
+  readonly packId: string;
+  readonly bytes: Uint8Array;
+  readonly blobs: PackedBlob[];
+  release(): void;
+}
+
+/** Limits that bound the memory of queued work. */
+const maxQueuedFiles = 512;
+const maxBatchFiles = 64;
+const smallFileLimit = 256 * 1024;
+const maxBatchBytes = 2 * 1024 * 1024;
+
+interface WorkerState {
+  readonly worker: Worker;
+  queuedJobs: number;
+  flushed: (() => void) | undefined;
+}
+
+interface QueuedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly resolve: (outcome: FileOutcome) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Main-thread side of the backup workers: hands out files (small ones in batches),
+ * answers dedup queries against the index plus blobs claimed in this run, and passes
+ * finished packs to `onPack` (which must persist them before resolving).
+ */
+export class BackupPool {
+  readonly #workers: WorkerState[] = [];
+  readonly #index: BlobIndex;
+  readonly #claimed = new Set<string>();
+  readonly #jobs = new Map<number, { files: QueuedFile[]; worker: WorkerState }>();
+  readonly #onPack: (pack: FinishedPack) => Promise<void>;
+  #nextJobId = 1;
+  #batch: QueuedFile[] = [];
+  #batchBytes = 0;
+  #batchTimer: NodeJS.Immediate | undefined;
+  #queuedFiles = 0;
+  #capacityWaiters: (() => void)[] = [];
+  #failure: Error | undefined;
+  #packWrites = new Set<Promise<void>>();
+
+  readonly #setup: BackupWorkerSetup;
+  readonly #workerCount: number;
+
+  constructor(
+    setup: BackupWorkerSetup,
+    index: BlobIndex,
+    onPack: (pack: FinishedPack) => Promise<void>,
+    workers = availableParallelism(),
+  ) {
+    this.#index = index;
+    this.#onPack = onPack;
+    this.#setup = setup;
+    this.#workerCount = Math.max(1, workers);
+  }
+
+  /** Workers start on the first file to read, so a backup with nothing new starts none. */
+  #startWorkers(): void {
+    if (this.#workers.length > 0) return;
+    for (let i = 0; i < this.#workerCount; i++) {
+      const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), {
+        workerData: this.#setup,
+        // A small young generation: the worker's garbage is tiny, its data lives in fixed buffers.
+        resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      });
+      const state: WorkerState = { worker, queuedJobs: 0, flushed: undefined };
+      worker.on('message', (message: FromBackupWorker) => this.#handle(state, message));
+      worker.on('error', (error) => this.#fail(error));
+      this.#workers.push(state);
+    }
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const job of this.#jobs.values()) for (const file of job.files) file.reject(error);
+    this.#jobs.clear();
+    for (const waiter of this.#capacityWaiters) waiter();
+    this.#capacityWaiters = [];
+    for (const state of this.#workers) state.flushed?.();
+  }
+
+  /** True when `id` is stored or claimed by this run (so it need not be written again). */
+  isKnown(id: Uint8Array): boolean {
+    return this.#index.has(id) || this.#claimed.has(toHex(id));
+  }
+
+  /** Claims `id` for writing by the caller (tree blobs); false if already known. */
+  claim(id: Uint8Array): boolean {
+    if (this.isKnown(id)) return false;
+    this.#claimed.add(toHex(id));
+    return true;
+  }
+
+  #handle(state: WorkerState, message: FromBackupWorker): void {
+    switch (message.kind) {
+      case 'query': {
+        const count = message.ids.byteLength / 32;
+        const needed = new Uint8Array(count);
+        for (let i = 0; i < count; i++) needed[i] = this.claim(message.ids.subarray(i * 32, i * 32 + 32)) ? 1 : 0;
+        this.#post(state, { kind: 'answer', queryId: message.queryId, needed });
+        break;
+      }
+      case 'pack': {
+        const bytes = message.bytes;
+        const pack: FinishedPack = {
+          packId: toHex(message.packId),
+          bytes,
+          blobs: message.blobs,
+          release: () =>
+            this.#post(state, { kind: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]),
+        };
+        const write = this.#onPack(pack).catch((error: Error) => this.#fail(error));
+        this.#packWrites.add(write);
+        void write.finally(() => this.#packWrites.delete(write));
+        break;
+      }
+      case 'result': {
+        const job = this.#jobs.get(message.jobId);
+        if (!job) return;
+        this.#jobs.delete(message.jobId);
+        state.queuedJobs -= 1;
+        for (const [i, outcome] of message.files.entries()) job.files[i]!.resolve(outcome);
+        this.#queuedFiles -= job.files.length;
+        const waiters = this.#capacityWaiters;
+        this.#capacityWaiters = [];
+        for (const waiter of waiters) waiter();
+        break;
+      }
+      case 'flushed':
+        state.flushed?.();
+        state.flushed = undefined;
+        break;
+      case 'fatal':
+        this.#fail(new Error(`backup worker failed: ${message.message}`));
+        break;
+    }
+  }
+
+  #post(state: WorkerState, message: ToBackupWorker, transfer: ArrayBuffer[] = []): void {
+    state.worker.postMessage(message, transfer);
+  }
+
+  #dispatch(): void {
+    if (this.#batchTimer) clearImmediate(this.#batchTimer);
+    this.#batchTimer = undefined;
+    if (this.#batch.length === 0) return;
+    this.#startWorkers();
+    const files = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    const state = this.#workers.reduce((best, candidate) =>
+      candidate.queuedJobs < best.queuedJobs ? candidate : best,
+    );
+    const jobId = this.#nextJobId++;
+    this.#jobs.set(jobId, { files, worker: state });
+    state.queuedJobs += 1;
+    this.#post(state, { kind: 'job', jobId, files: files.map((file) => ({ path: file.path })) });
+  }
+
+  /**
+   * Queues a file; resolves once it is queued (waiting while too much work is queued, which
+   * bounds memory) with `outcome`, which resolves with the file's content once every new
+   * blob of it has been claimed and handed to a pack.
+   */
+  async submit(path: string, size: number): Promise<{ outcome: Promise<FileOutcome> }> {
+    while (this.#queuedFiles >= maxQueuedFiles && !this.#failure) {
+      this.#dispatch();
+      await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
+    }
+    if (this.#failure) throw this.#failure;
+    this.#queuedFiles += 1;
+    const outcome = new Promise<FileOutcome>((resolve, reject) => {
+      const file = { path, size, resolve, reject };
+      if (size > smallFileLimit) {
+        this.#dispatch();
+        this.#batch = [file];
+        this.#dispatch();
+        return;
+      }
+      this.#batch.push(file);
+      this.#batchBytes += size;
+      if (this.#batch.length >= maxBatchFiles || this.#batchBytes >= maxBatchBytes) this.#dispatch();
+      else this.#batchTimer ??= setImmediate(() => this.#dispatch());
+    });
+    // Wrapped: an async function returning a bare promise would wait for it.
+    return { outcome };
+  }
+
+  /** Closes every worker's open pack, waits until all packs are persisted, then stops the workers. */
+  async finish(): Promise<void> {
+    this.#dispatch();
+    await Promise.all(
+      this.#workers.map(
+        (state) =>
+          new Promise<void>((resolve) => {
+            state.flushed = resolve;
+            this.#post(state, { kind: 'flush' });
+          }),
+      ),
+    );
+    while (this.#packWrites.size > 0) await Promise.all([...this.#packWrites]);
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Stops the workers (after `finish`, or to abandon a failed run). */
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((state) => state.worker.terminate()));
+  }
+}

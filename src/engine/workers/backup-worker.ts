@@ -1,0 +1,229 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { computeBlobId } from '../blob-id.ts';
+import { Chunker } from '../chunker.ts';
+import { BlobCompressor } from '../compression.ts';
+import { blobTypeData, flagCompressed } from '../format.ts';
+import { PackBuilder, packedSize, trailerEntryLength, trailerFooterLength } from '../pack.ts';
+import type { Extent } from '../tree.ts';
+import type { BackupWorkerSetup, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
+
+/**
+ * Backup worker: reads files with synchronous I/O (cheap in a worker), chunks them, computes
+ * keyed IDs, asks the main thread which blobs are new, then compresses, encrypts and packs
+ * those. Memory is fixed per worker: one read window and at most two pack buffers, reused.
+ */
+const setup = workerData as BackupWorkerSetup;
+const port = parentPort!;
+const chunker = new Chunker(setup.gear, setup.chunker);
+const { maxSize } = setup.chunker;
+/** Read window: room for a max-size chunk plus a read-ahead; pending chunks live here until flushed. */
+const windowSize = maxSize + 2 * 1024 * 1024;
+const window = new Uint8Array(windowSize);
+const readBlock = 1024 * 1024;
+/** Zero runs are detected in blocks of this size at chunk starts (docs/FORMAT.md §5). */
+const zeroBlock = 64 * 1024;
+const zeros = new Uint8Array(zeroBlock);
+const packCapacity = setup.packSize + 64 * 1024;
+const compressor = new BlobCompressor(setup.compressionLevel);
+
+function send(message: FromBackupWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+let nextQueryId = 1;
+const waitingQueries = new Map<number, (needed: Uint8Array) => void>();
+const spareBuffers: ArrayBuffer[] = [];
+let buffersOut = 0;
+let bufferWaiter: (() => void) | undefined;
+const jobs: { jobId: number; files: readonly FileTask[] }[] = [];
+let running = false;
+let flushRequested = false;
+
+/** One chunk waiting for the dedup answer; `view` points into the read window. */
+interface PendingChunk {
+  readonly id: Uint8Array;
+  readonly view: Uint8Array;
+}
+let pending: PendingChunk[] = [];
+
+let builder: PackBuilder | undefined;
+
+async function takeBuffer(): Promise<ArrayBuffer> {
+  // Two buffers per worker: one filling, one being written by the main thread.
+  while (spareBuffers.length === 0 && buffersOut >= 2) {
+    await new Promise<void>((resolve) => {
+      bufferWaiter = resolve;
+    });
+  }
+  buffersOut += 1;
+  return spareBuffers.pop() ?? new ArrayBuffer(packCapacity);
+}
+
+async function closePack(): Promise<void> {
+  if (!builder || builder.blobCount === 0) return;
+  const { bytes, id } = builder.finish();
+  const blobs = builder.entries.map((entry) => ({ ...entry }));
+  builder = undefined;
+  send({ kind: 'pack', packId: id, bytes, blobs }, [bytes.buffer as ArrayBuffer]);
+}
+
+async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
+  const compressed = compressor.compress(plain);
+  const payload = compressed ?? plain;
+  if (
+    builder &&
+    builder.length + builder.blobCount * trailerEntryLength + packedSize(payload.byteLength) + trailerFooterLength >
+      setup.packSize
+  ) {
+    await closePack();
+  }
+  if (!builder) builder = new PackBuilder(blobTypeData, new Uint8Array(await takeBuffer()));
+  builder.add(setup.blobKey, id, blobTypeData, compressed ? flagCompressed : 0, plain.byteLength, payload);
+}
+
+/** Asks the main thread which pending chunks are new, then packs those. */
+async function flushPending(): Promise<void> {
+  if (pending.length === 0) return;
+  const batch = pending;
+  pending = [];
+  const ids = new Uint8Array(batch.length * 32);
+  for (const [i, chunk] of batch.entries()) ids.set(chunk.id, i * 32);
+  const queryId = nextQueryId++;
+  const answer = new Promise<Uint8Array>((resolve) => waitingQueries.set(queryId, resolve));
+  send({ kind: 'query', queryId, ids }, [ids.buffer]);
+  const needed = await answer;
+  for (let i = 0; i < batch.length; i++) {
+    if (needed[i] === 1) await addBlob(batch[i]!.id, batch[i]!.view);
+  }
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  return Buffer.compare(bytes, zeros.subarray(0, bytes.byteLength)) === 0;
+}
+
+function readInto(fd: number, target: Uint8Array, offset: number, length: number): number {
+  let total = 0;
+  while (total < length) {
+    const read = readSync(fd, target, offset + total, length - total, null);
+    if (read === 0) break;
+    total += read;
+  }
+  return total;
+}
+
+/** Windows hold the bytes of pending chunks; `start` is the first byte not yet chunked. */
+let windowEnd = 0;
+
+async function processFile(path: string): Promise<FileOutcome> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    return { extents: [], bytesRead: 0, error: (error as Error).message };
+  }
+  const extents: Extent[] = [];
+  let bytesRead = 0;
+  try {
+    let start = windowEnd;
+    let eof = false;
+    for (;;) {
+      // Fill until a max-size chunk fits after `start`, or the file ends.
+      while (!eof && windowEnd - start < maxSize) {
+        if (windowEnd + readBlock > windowSize) {
+          await flushPending();
+          window.copyWithin(0, start, windowEnd);
+          windowEnd -= start;
+          start = 0;
+        }
+        const read = readInto(fd, window, windowEnd, readBlock);
+        if (read === 0) eof = true;
+        windowEnd += read;
+        bytesRead += read;
+      }
+      if (start === windowEnd) break;
+      // A zero run at a chunk start becomes a sparse extent of whole 64 KiB blocks.
+      let zeroRun = 0;
+      while (windowEnd - start >= zeroBlock && isZero(window.subarray(start, start + zeroBlock))) {
+        zeroRun += zeroBlock;
+        start += zeroBlock;
+        if (!eof && windowEnd - start < zeroBlock) {
+          await flushPending();
+          window.copyWithin(0, start, windowEnd);
+          windowEnd -= start;
+          start = 0;
+          const read = readInto(fd, window, windowEnd, windowSize - windowEnd);
+          if (read === 0) eof = true;
+          windowEnd += read;
+          bytesRead += read;
+        }
+      }
+      if (zeroRun > 0) {
+        const last = extents[extents.length - 1];
+        if (last && 'zeros' in last) extents[extents.length - 1] = { zeros: last.zeros + zeroRun };
+        else extents.push({ zeros: zeroRun });
+        continue;
+      }
+      const length = chunker.cut(window, start, windowEnd);
+      const view = window.subarray(start, start + length);
+      const id = computeBlobId(setup.idKey, view);
+      extents.push({ blob: id, length });
+      pending.push({ id, view });
+      start += length;
+    }
+    return { extents, bytesRead, error: undefined };
+  } catch (error) {
+    return { extents: [], bytesRead, error: (error as Error).message };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function runJobs(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    while (jobs.length > 0) {
+      const job = jobs.shift()!;
+      const outcomes: FileOutcome[] = [];
+      for (const file of job.files) outcomes.push(await processFile(file.path));
+      // Chunks of a job must be answered before the job's result, so the main thread can
+      // record the file only once all of its blobs are claimed.
+      await flushPending();
+      windowEnd = 0;
+      send({ kind: 'result', jobId: job.jobId, files: outcomes });
+    }
+    if (flushRequested) {
+      flushRequested = false;
+      await closePack();
+      send({ kind: 'flushed' });
+    }
+  } catch (error) {
+    send({ kind: 'fatal', message: (error as Error).stack ?? String(error) });
+  } finally {
+    running = false;
+  }
+}
+
+port.on('message', (message: ToBackupWorker) => {
+  switch (message.kind) {
+    case 'job':
+      jobs.push(message);
+      void runJobs();
+      break;
+    case 'answer':
+      waitingQueries.get(message.queryId)?.(message.needed);
+      waitingQueries.delete(message.queryId);
+      break;
+    case 'recycle':
+      buffersOut -= 1;
+      if (message.buffer.byteLength === packCapacity) spareBuffers.push(message.buffer);
+      bufferWaiter?.();
+      bufferWaiter = undefined;
+      break;
+    case 'flush':
+      flushRequested = true;
+      void runJobs();
+      break;
+  }
+});

@@ -1,0 +1,72 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { computeBlobId } from '../blob-id.ts';
+import { bytesEqual, toHex } from '../bytes.ts';
+import { BlobDecompressor } from '../compression.ts';
+import { CorruptDataError } from '../errors.ts';
+import { flagCompressed } from '../format.ts';
+import { openRecord, recordHeaderLength } from '../pack.ts';
+import type { FromRestoreWorker, RestoreFailure, RestoreWorkerSetup, ToRestoreWorker } from './restore-messages.ts';
+
+/**
+ * Restore worker: authenticates, decrypts, decompresses and re-checks the keyed ID of
+ * each blob of a pack range, then writes it into the (pre-created) target files.
+ */
+const setup = workerData as RestoreWorkerSetup;
+const port = parentPort!;
+/** Reused output buffer for decryption (max blob size grows it once). */
+let scratch = new Uint8Array(1 << 20);
+let plainBuffer = new Uint8Array(1 << 20);
+const decompressor = new BlobDecompressor();
+
+function writeAll(path: string, data: Uint8Array, offset: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    let written = 0;
+    while (written < data.byteLength)
+      written += writeSync(fd, data, written, data.byteLength - written, offset + written);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+port.on('message', (message: ToRestoreWorker) => {
+  const { task } = message;
+  const failures: RestoreFailure[] = [];
+  let bytesWritten = 0;
+  for (const { location, destinations } of task.blobs) {
+    try {
+      const start = location.offset - task.rangeOffset;
+      const end = start + recordHeaderLength + location.storedLength;
+      if (start < 0 || end > task.bytes.byteLength) throw new CorruptDataError('pack is shorter than the index says');
+      if (scratch.byteLength < location.storedLength) scratch = new Uint8Array(location.storedLength);
+      const payload = openRecord(setup.blobKey, task.bytes.subarray(start, end), location, scratch);
+      if (plainBuffer.byteLength < location.plainLength + 1) plainBuffer = new Uint8Array(location.plainLength + 1);
+      const plain =
+        (location.flags & flagCompressed) !== 0
+          ? decompressor.decompress(payload, location.plainLength, plainBuffer)
+          : payload;
+      if (plain.byteLength !== location.plainLength || !bytesEqual(computeBlobId(setup.idKey, plain), location.id)) {
+        throw new CorruptDataError('blob does not match its ID');
+      }
+      for (const destination of destinations) {
+        writeAll(destination.path, plain, destination.offset);
+        bytesWritten += plain.byteLength;
+      }
+    } catch (error) {
+      failures.push({
+        blobId: toHex(location.id),
+        error: (error as Error).message,
+        paths: destinations.map((d) => d.path),
+      });
+    }
+  }
+  const reply: FromRestoreWorker = {
+    kind: 'done',
+    taskId: task.taskId,
+    bytesWritten,
+    failures,
+    buffer: task.bytes.buffer as ArrayBuffer,
+  };
+  port.postMessage(reply, [task.bytes.buffer as ArrayBuffer]);
+});

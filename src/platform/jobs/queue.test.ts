@@ -5,7 +5,7 @@ import type { Database } from '../database/connect.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { PermanentJobError } from './errors.ts';
 import { createJobQueue, type JobQueue, type JobQueueOptions } from './queue.ts';
-import { perTestDatabases } from './test-databases.ts';
+import { jobsTestDatabases } from './test-databases.ts';
 
 const start = Date.parse('2025-06-01T08:00:00Z');
 
@@ -28,7 +28,8 @@ async function drain(queue: JobQueue): Promise<string[]> {
 }
 
 describeEachDatabase('job queue', (factory) => {
-  const create = perTestDatabases(factory);
+  const databases = jobsTestDatabases(factory);
+  const create = () => databases.create();
 
   it('enqueues a job with defaults and reads it back', async () => {
     const { queue } = await setup(create);
@@ -62,7 +63,7 @@ describeEachDatabase('job queue', (factory) => {
   });
 
   it('keeps a job across a process restart', async () => {
-    const first = await create();
+    const first = await databases.fresh();
     const clock = new ManualClock(start);
     const job = await createJobQueue({ database: first, clock }).enqueue('vault.verify', { vault: 'v1' });
     await first.close();

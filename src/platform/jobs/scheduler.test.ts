@@ -5,7 +5,7 @@ import { ManualClock } from '../clock.ts';
 import { ValidationError } from '../errors.ts';
 import { createJobQueue, type JobQueue } from './queue.ts';
 import { createScheduler } from './scheduler.ts';
-import { perTestDatabases } from './test-databases.ts';
+import { jobsTestDatabases } from './test-databases.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -27,7 +27,8 @@ async function jobCountReaches(queue: JobQueue, count: number): Promise<void> {
 }
 
 describeEachDatabase('job scheduler', (factory) => {
-  const create = perTestDatabases(factory);
+  const databases = jobsTestDatabases(factory);
+  const create = () => databases.create();
 
   it('fires at 02:30 Berlin time across the spring-forward change', async () => {
     const { clock, queue, scheduler } = await setup(create, '2025-03-28T12:00:00Z');

@@ -5,7 +5,7 @@ import { type Clock, ManualClock, systemClock } from '../clock.ts';
 import type { Database } from '../database/connect.ts';
 import { LeaseLostError, PermanentJobError, WorkerStoppingError } from './errors.ts';
 import { createJobQueue, type JobQueue } from './queue.ts';
-import { perTestDatabases } from './test-databases.ts';
+import { jobsTestDatabases } from './test-databases.ts';
 import type { Job } from './types.ts';
 import { createWorker, type Worker, type WorkerOptions } from './worker.ts';
 
@@ -45,7 +45,8 @@ async function setup(
 }
 
 describeEachDatabase('job worker', (factory) => {
-  const create = perTestDatabases(factory);
+  const databases = jobsTestDatabases(factory);
+  const create = () => databases.create();
   // Registered after the databases' hook, so it runs first: workers stop while their database is open.
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));

@@ -3,7 +3,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { createIdentityRuntime, loadOrCreateSecretKey, type PasswordHashing } from '../identity/index.ts';
-import { type Clock, type Config, type Database, type Logger, newId, systemClock } from '../platform/index.ts';
+import {
+  type Clock,
+  type Config,
+  createJobQueue,
+  type Database,
+  type JobQueue,
+  type Logger,
+  newId,
+  systemClock,
+} from '../platform/index.ts';
 import { installAuthentication } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { registerMetrics } from './metrics.ts';
@@ -16,6 +25,8 @@ export interface BuildServerOptions {
   database: Database;
   log: Logger;
   clock?: Clock;
+  /** The job queue; a new one over `database` when omitted. */
+  queue?: JobQueue;
   /** Supplies the Node server Fastify dispatches from (start-up passes the TLS-aware one). */
   serverFactory?: FastifyServerFactory;
   /** Identity's server key (default: `<dataDir>/secrets/identity.key`) and, in tests only, cheaper password hashing. */
@@ -29,11 +40,13 @@ import { version } from '../cli/version.ts';
  * `coffer server` calls `listen()` on the result. Every error leaves as problem+json.
  */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? systemClock;
   const ctx: ServerContext = Object.freeze({
     config: options.config,
     database: options.database,
-    clock: options.clock ?? systemClock,
+    clock,
     log: options.log,
+    queue: options.queue ?? createJobQueue({ database: options.database, clock }),
   });
 
   const app = Fastify({
@@ -117,7 +130,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  const metrics = registerMetrics(app);
+  const metrics = registerMetrics(app, ctx.queue);
   app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     reply.type(metrics.contentType);
     return metrics.metrics();

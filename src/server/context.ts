@@ -1,4 +1,4 @@
-import type { Clock, Config, Database, Logger } from '../platform/index.ts';
+import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
 
 /** Long-lived dependencies of the HTTP shell, passed to every route plugin. */
 export interface ServerContext {
@@ -6,6 +6,8 @@ export interface ServerContext {
   readonly database: Database;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The durable job queue (routes enqueue work; the worker runs it). */
+  readonly queue: JobQueue;
 }
 
 /**

@@ -14,8 +14,10 @@ import {
   redactUrl,
   systemClock,
 } from '../platform/index.ts';
+import { type Background, createBackground } from './background.ts';
 import { buildServer } from './build-server.ts';
 import { isLoopback, Listeners } from './listeners.ts';
+import { moduleBackground } from './modules.ts';
 import { loadOrCreateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
 
 /** A running server process: its addresses and how to stop it gracefully. */
@@ -27,6 +29,7 @@ export interface RunningServer {
   readonly tls: TlsMaterial | undefined;
   readonly app: FastifyInstance;
   readonly database: Database;
+  readonly background: Background;
   /** Re-reads the certificate and key (SIGHUP); open connections are not dropped. */
   reloadTls(): Promise<TlsMaterial | undefined>;
   stop(): Promise<void>;
@@ -112,13 +115,22 @@ export async function startServer(options: {
   const database = await openDatabase(config.databaseUrl);
   let app: FastifyInstance | undefined;
   let listeners: Listeners | undefined;
+  let background: Background | undefined;
   try {
     await migrateToLatest(database.kysely);
+    background = createBackground({
+      database,
+      clock,
+      log,
+      concurrency: config.workerConcurrency,
+      contributions: (queue) => moduleBackground({ database, clock, log, queue, config }),
+    });
     app = await buildServer({
       config,
       database,
       log,
       clock,
+      queue: background.queue,
       serverFactory: (handler) => {
         listeners = new Listeners(handler, tls, (error) => log.debug({ err: error.message }, 'TLS handshake refused'));
         return listeners.http;
@@ -144,6 +156,8 @@ export async function startServer(options: {
     // Bootstrap only once the ports are ours, so a failed start never swallows the
     // one-time password of a bootstrap that nobody saw.
     const bootstrap = await bootstrapInstallation(database, { clock });
+    await background.start();
+    const jobs = background;
     log.info({ url, httpsUrl, database: redactUrl(config.databaseUrl) }, 'server started');
     announce(config, { http: url, https: httpsUrl }, tls, bootstrap, out);
     const started = app;
@@ -156,6 +170,7 @@ export async function startServer(options: {
       },
       app: started,
       database,
+      background: jobs,
       async reloadTls() {
         const next = await loadTls(config, clock.now());
         if (next) {
@@ -168,6 +183,7 @@ export async function startServer(options: {
       stop() {
         stopping ??= (async () => {
           await active.close();
+          await jobs.stop();
           await started.close();
           await database.close();
           log.info('server stopped');
@@ -177,6 +193,7 @@ export async function startServer(options: {
     };
   } catch (error) {
     await listeners?.close().catch(() => {});
+    await background?.stop(0).catch(() => {});
     await app?.close().catch(() => {});
     await database.close().catch(() => {});
     throw error;

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobQueue } from '../platform/index.ts';
 
 /**
  * Prometheus metrics for one server instance (its own registry, so several servers in
  * one test process never collide). Routes are labelled by their pattern, not the raw
  * URL, so ids never explode the label space.
  */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, queue: JobQueue): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'coffer_' });
   const requests = new Counter({
@@ -21,6 +22,16 @@ export function registerMetrics(app: FastifyInstance): Registry {
     labelNames: ['method', 'route'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'coffer_jobs',
+    help: 'Jobs in the durable queue by status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const stats = await queue.queueStats();
+      for (const [status, count] of Object.entries(stats)) this.set({ status }, count);
+    },
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -72,12 +72,9 @@ function postgresFactory(adminUrl: string): TestDatabaseFactory {
       };
       const database = await open();
       if (options.migrate !== false) await migrateToLatest(database.kysely);
+      // The schema itself is dropped after the whole run (test/global-setup.ts).
       cleanups.push(async () => {
         for (const d of opened) await d.close().catch(() => {});
-        const drop = new pg.Client({ connectionString: adminUrl });
-        await drop.connect();
-        await drop.query(`drop schema if exists ${schema} cascade`);
-        await drop.end();
       });
       return { ...database, url: adminUrl, searchPath: schema, reopen: (o) => open(o?.poolSize) };
     },

@@ -37,7 +37,12 @@ async function currentSchema(db: Kysely<unknown>): Promise<string | undefined> {
  */
 async function withRetry(step: () => Promise<MigrationResultSet>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const result = await step();
+    let result: MigrationResultSet;
+    try {
+      result = await step();
+    } catch (error) {
+      result = { error };
+    }
     if (!result.error || attempt >= 5) return check(result);
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }

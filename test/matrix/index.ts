@@ -1,0 +1,6 @@
+import type { MatrixFixture } from './fixture.ts';
+import { identityFixtures } from './identity-fixtures.ts';
+import { tenancyFixtures } from './tenancy-fixtures.ts';
+
+/** Every module's matrix fixtures. A new route module adds its list here. */
+export const matrixFixtures: readonly MatrixFixture[] = [...identityFixtures, ...tenancyFixtures];

@@ -1,0 +1,125 @@
+import { tenancyDb } from '../../src/tenancy/store.ts';
+import { createUnit, setSetting } from '../helpers/principals.ts';
+import type { MatrixFixture, MatrixWorld } from './fixture.ts';
+
+const base = '/api/v1/business-units';
+/** A setting no principal's sign-in depends on (unlike mfa.required or session lifetime). */
+const settingKey = 'retention.earliestDeletionDays';
+/** The smallest valid PNG: 1×1 pixel. */
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** A fresh leaf below the target, for operations that consume their unit (delete, move). */
+function leaf(world: MatrixWorld): Promise<string> {
+  return createUnit(world.server, world.units.target);
+}
+
+async function withLogo(world: MatrixWorld): Promise<void> {
+  const now = world.server.clock.now();
+  const db = tenancyDb(world.server.database);
+  await db.deleteFrom('bu_logos').where('bu_id', '=', world.units.target).execute();
+  await db
+    .insertInto('bu_logos')
+    .values({
+      bu_id: world.units.target,
+      content_type: 'image/png',
+      bytes: png,
+      byte_size: png.length,
+      sha256: 'x',
+      updated_at: now,
+    })
+    .execute();
+}
+
+function simple(method: 'GET' | 'PATCH', suffix: string, payload?: unknown): MatrixFixture {
+  return {
+    route: `${method} ${base}/:id${suffix}`,
+    async request(world) {
+      return { method, url: `${base}/${world.units.target}${suffix}`, ...(payload ? { payload } : {}) };
+    },
+  };
+}
+
+export const tenancyFixtures: readonly MatrixFixture[] = [
+  {
+    route: `POST ${base}`,
+    async request(world) {
+      return { method: 'POST', url: base, payload: { parentId: world.units.target, name: 'New unit' } };
+    },
+  },
+  simple('GET', ''),
+  simple('PATCH', '', { name: 'Target' }),
+  {
+    route: `DELETE ${base}/:id`,
+    async request(world) {
+      return { method: 'DELETE', url: `${base}/${await leaf(world)}` };
+    },
+  },
+  simple('GET', '/children'),
+  simple('GET', '/subtree'),
+  simple('GET', '/path'),
+  ...(['move', 'move-preview'] as const).map(
+    (action): MatrixFixture => ({
+      route: `POST ${base}/:id/${action}`,
+      async request(world) {
+        const [unit, newParent] = [await leaf(world), await leaf(world)];
+        return { method: 'POST', url: `${base}/${unit}/${action}`, payload: { parentId: newParent } };
+      },
+    }),
+  ),
+  {
+    route: 'GET /api/v1/settings/definitions',
+    async request() {
+      return { method: 'GET', url: '/api/v1/settings/definitions' };
+    },
+  },
+  simple('GET', '/settings'),
+  {
+    route: `GET ${base}/:id/settings/:key`,
+    async request(world) {
+      return { method: 'GET', url: `${base}/${world.units.target}/settings/${settingKey}` };
+    },
+  },
+  {
+    route: `PUT ${base}/:id/settings/:key`,
+    async request(world) {
+      return { method: 'PUT', url: `${base}/${world.units.target}/settings/${settingKey}`, payload: { value: 30 } };
+    },
+  },
+  {
+    route: `DELETE ${base}/:id/settings/:key`,
+    async request(world) {
+      await setSetting(world.server, world.units.target, settingKey, 30);
+      return { method: 'DELETE', url: `${base}/${world.units.target}/settings/${settingKey}` };
+    },
+  },
+  simple('GET', '/brand'),
+  simple('PATCH', '/brand', { primaryColor: '#123456' }),
+  {
+    route: `GET ${base}/:id/brand/logo`,
+    async request(world) {
+      await withLogo(world);
+      return { method: 'GET', url: `${base}/${world.units.target}/brand/logo` };
+    },
+  },
+  {
+    route: `PUT ${base}/:id/brand/logo`,
+    async request(world) {
+      return {
+        method: 'PUT',
+        url: `${base}/${world.units.target}/brand/logo`,
+        payload: png,
+        headers: { 'content-type': 'image/png' },
+      };
+    },
+  },
+  {
+    route: `DELETE ${base}/:id/brand/logo`,
+    async request(world) {
+      await withLogo(world);
+      return { method: 'DELETE', url: `${base}/${world.units.target}/brand/logo` };
+    },
+  },
+];

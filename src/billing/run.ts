@@ -121,7 +121,7 @@ async function writeContract(
       .transaction()
       .execute(async (trx) => {
         const locked = await lockRun(trx, run.id, database.dialect);
-        if (!locked || locked.status !== 'running') return false;
+        if (locked?.status !== 'running') return false;
         for (const draft of drafts) {
           const row = lineRowOf(draft, run.id, options.now, options.createdBy ?? null);
           await insertLine(trx, row);

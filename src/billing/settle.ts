@@ -14,7 +14,7 @@ import { type ContractRow, openRegistrations } from './contract-store.ts';
 import type { BillingDb } from './db.ts';
 import { measureGauge, measureTotal } from './measure.ts';
 import { decimalText, type Fraction, fraction, multiply, scaledText } from './money.ts';
-import { billableQuantity, lineAmount, priceQuantity, unitSize } from './pricing.ts';
+import { billableQuantity, lineAmount, priceQuantity } from './pricing.ts';
 import { isGauge, type Metric, type ProductSpec } from './product.ts';
 
 /** How a line was computed; stored with the line and shown to people and ERP systems. */

@@ -176,8 +176,7 @@ describeEachDatabase('billing amounts (hand-computed)', (factory) => {
     // × 21/31 days covered = 838.7095… → 839.
     expect(line?.quantity).toBe('247.619');
     expect(line?.amount).toBe(839);
-    expect((line?.detail as LineDetail).activeDays).toBe(21);
-    expect((line?.detail as LineDetail).periodDays).toBe(31);
+    expect(line?.detail).toMatchObject({ activeDays: 21, periodDays: 31 } satisfies Partial<LineDetail>);
   });
 
   it('settles quarterly and yearly contracts once per period, a partial first year prorated', async () => {

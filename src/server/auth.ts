@@ -71,7 +71,8 @@ export function installAuthentication(app: FastifyInstance, server: ServerContex
     const config = request.routeOptions.config ?? {};
     const access = config.access ?? 'public';
     let auth: Authenticated | null = null;
-    if (access !== 'public') {
+    // Agent routes authenticate the agent's own credential (protection module), not a user.
+    if (access !== 'public' && access !== 'agent') {
       const cookies = parseCookies(request.headers.cookie);
       const result = await authenticate(identity.db, {
         authorization: request.headers.authorization,

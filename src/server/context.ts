@@ -13,12 +13,15 @@ export interface ServerContext {
 /**
  * What a route requires, declared in its `config` so that OpenAPI and the authorization
  * matrix can read it: `public` (no sign-in), `authenticated` (any signed-in principal,
- * acting on itself), or `privilege` (checked by the access module against the target BU).
+ * acting on itself), `privilege` (checked by the access module against the target BU), or
+ * `agent` (an enrolled agent's credential, checked by the protection module; reaches only
+ * that agent's own data source and vault).
  */
 export type RouteAccess =
   | { access: 'public' }
   | { access: 'authenticated' }
-  | { access: 'privilege'; privilege: string };
+  | { access: 'privilege'; privilege: string }
+  | { access: 'agent' };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

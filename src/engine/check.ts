@@ -58,7 +58,7 @@ export async function checkRepository(repository: Repository, options: CheckOpti
   const { damaged: damagedIndex } = await repository.loadIndex();
   for (const file of damagedIndex) errors.push(`index file ${file.key}: ${file.error}`);
   const catalog = await catalogPacks(repository.store);
-  const present = new Map([...catalog.packs.values()].map((pack) => [pack.packId, pack.size]));
+  const present = catalog.sizes;
   for (const packId of catalog.missing) {
     const blobs = [...repository.index.entries()]
       .filter((blob) => blob.packId === packId)

@@ -73,6 +73,8 @@ export async function readSnapshotEnvelopes(
  */
 export async function catalogPacks(store: BlobStore): Promise<{
   packs: Map<string, IndexedPack>;
+  /** Actual object sizes of the packs present in the store. */
+  sizes: Map<string, number>;
   indexFiles: string[];
   damagedIndexFiles: { id: string; error: string }[];
   missing: string[];
@@ -102,6 +104,7 @@ export async function catalogPacks(store: BlobStore): Promise<{
   }
   return {
     packs,
+    sizes: present,
     indexFiles: files.map((file) => file.id),
     damagedIndexFiles: damaged,
     missing: [...missing],

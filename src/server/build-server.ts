@@ -14,7 +14,7 @@ import {
   systemClock,
 } from '../platform/index.ts';
 import { installAuthentication } from './auth.ts';
-import type { ServerContext } from './context.ts';
+import type { ServedCertificate, ServerContext } from './context.ts';
 import { registerMetrics } from './metrics.ts';
 import { handleError, handleNotFound } from './problem.ts';
 import { registerRoutes } from './routes.ts';
@@ -25,6 +25,8 @@ export interface BuildServerOptions {
   database: Database;
   log: Logger;
   clock?: Clock;
+  /** The certificate being served, for enrolment tokens (undefined: HTTPS off). */
+  tlsCertificate?: () => ServedCertificate | undefined;
   /** The job queue; a new one over `database` when omitted. */
   queue?: JobQueue;
   /** Supplies the Node server Fastify dispatches from (start-up passes the TLS-aware one). */
@@ -47,6 +49,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     clock,
     log: options.log,
     queue: options.queue ?? createJobQueue({ database: options.database, clock }),
+    tlsCertificate: options.tlsCertificate ?? (() => undefined),
   });
 
   const app = Fastify({

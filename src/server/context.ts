@@ -8,6 +8,19 @@ export interface ServerContext {
   readonly log: Logger;
   /** The durable job queue (routes enqueue work; the worker runs it). */
   readonly queue: JobQueue;
+  /**
+   * The certificate the HTTPS listener serves right now (undefined when HTTPS is off, as
+   * in in-process tests). Enrolment tokens carry its fingerprint for agents to pin.
+   */
+  tlsCertificate(): ServedCertificate | undefined;
+}
+
+/** What agents and operators may know about the served certificate. */
+export interface ServedCertificate {
+  /** SHA-256 of the DER certificate, colon-separated upper-case hex. */
+  readonly fingerprint256: string;
+  readonly validTo: Date;
+  readonly selfSigned: boolean;
 }
 
 /**

@@ -131,6 +131,7 @@ export async function startServer(options: {
       log,
       clock,
       queue: background.queue,
+      tlsCertificate: () => tls,
       serverFactory: (handler) => {
         listeners = new Listeners(handler, tls, (error) => log.debug({ err: error.message }, 'TLS handshake refused'));
         return listeners.http;

@@ -325,7 +325,7 @@ export async function moveSubtree(
     .execute();
 }
 
-/** Deletes a leaf unit; its closure rows, settings and brand go with it (foreign keys cascade). */
+/** Deletes a leaf unit and its closure rows; its settings, brand and logo rows cascade. */
 export async function deleteLeafUnit(trx: TenancyDb, id: string): Promise<void> {
   await trx.deleteFrom('bu_closure').where('descendant_id', '=', id).execute();
   await trx.deleteFrom('business_units').where('id', '=', id).execute();

@@ -13,7 +13,7 @@ export {
   sessionCookieName,
 } from './cookies.ts';
 export { CsrfError, identityErrorStatuses, SessionRestrictedError } from './errors.ts';
-export { moveImpactProvider } from './move-impact.ts';
+export { createMoveImpactProvider } from './move-impact.ts';
 export {
   generatePassword,
   hashPassword,
@@ -28,3 +28,4 @@ export { createIdentityRuntime, type IdentityOptions, type IdentityRuntime } fro
 export { loadOrCreateSecretKey } from './secret-box.ts';
 export type { IdentityTables, RoleTable, UserStatus, UserTable } from './tables.ts';
 export { sameDigest, sha256Hex } from './tokens.ts';
+export { identityBackground, purgeExpiredCredentials } from './upkeep.ts';

@@ -1,4 +1,4 @@
-import type { Database } from '../platform/index.ts';
+import type { Clock, Database } from '../platform/index.ts';
 import { type MoveImpactProvider, type ReachChange, reachChangeScopes, type TenancyDb } from '../tenancy/index.ts';
 import { identityDb } from './db.ts';
 import { listPrincipalsScopedAt } from './principal-store.ts';
@@ -8,23 +8,25 @@ import { listPrincipalsScopedAt } from './principal-store.ts';
  * unit that reaches the moved subtree only before the move (`loses`) or only after it
  * (`gains`). Principals inside the moved subtree keep their reach (it moves with them).
  */
-export const moveImpactProvider: MoveImpactProvider = Object.freeze({
-  async principalsWhoseReachChanges(
-    database: Database,
-    _movedRootId: string,
-    oldParentId: string,
-    newParentId: string,
-  ): Promise<ReachChange[]> {
-    const db = identityDb(database);
-    const { losing, gaining } = await reachChangeScopes(db as unknown as TenancyDb, oldParentId, newParentId);
-    const now = Date.now();
-    const [lost, gained] = await Promise.all([
-      listPrincipalsScopedAt(db, losing, now),
-      listPrincipalsScopedAt(db, gaining, now),
-    ]);
-    return [
-      ...lost.map((p): ReachChange => ({ ...p, change: 'loses' })),
-      ...gained.map((p): ReachChange => ({ ...p, change: 'gains' })),
-    ];
-  },
-});
+export function createMoveImpactProvider(clock: Clock): MoveImpactProvider {
+  return Object.freeze({
+    async principalsWhoseReachChanges(
+      database: Database,
+      _movedRootId: string,
+      oldParentId: string,
+      newParentId: string,
+    ): Promise<ReachChange[]> {
+      const db = identityDb(database);
+      const { losing, gaining } = await reachChangeScopes(db as unknown as TenancyDb, oldParentId, newParentId);
+      const now = clock.now();
+      const [lost, gained] = await Promise.all([
+        listPrincipalsScopedAt(db, losing, now),
+        listPrincipalsScopedAt(db, gaining, now),
+      ]);
+      return [
+        ...lost.map((p): ReachChange => ({ ...p, change: 'loses' })),
+        ...gained.map((p): ReachChange => ({ ...p, change: 'gains' })),
+      ];
+    },
+  });
+}

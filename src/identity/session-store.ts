@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { IdentityDb } from './db.ts';
 import type { RoleTable, SessionTable, UserTable } from './tables.ts';
 
@@ -107,9 +108,19 @@ export async function listSessionsOfUser(db: IdentityDb, userId: string, now: nu
     .execute();
 }
 
-export async function deleteExpiredSessions(db: IdentityDb, now: number): Promise<void> {
-  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-  await db.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).execute();
+/** Removes sessions past their absolute or idle end and expired sign-in challenges; returns how many. */
+export async function deleteExpiredSessions(
+  db: IdentityDb,
+  now: number,
+): Promise<{ sessions: number; challenges: number }> {
+  const sessions = await db
+    .deleteFrom('sessions')
+    .where((eb) =>
+      eb.or([eb('expires_at', '<=', now), eb(sql<number>`last_seen_at + idle_minutes * 60000`, '<=', now)]),
+    )
+    .executeTakeFirst();
+  const challenges = await db.deleteFrom('sign_in_challenges').where('expires_at', '<=', now).executeTakeFirst();
+  return { sessions: Number(sessions.numDeletedRows), challenges: Number(challenges.numDeletedRows) };
 }
 
 export async function findSession(db: IdentityDb, id: string): Promise<SessionRow | null> {

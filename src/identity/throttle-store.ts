@@ -47,3 +47,13 @@ export async function clearThrottle(db: IdentityDb, key: string): Promise<boolea
   const result = await db.deleteFrom('sign_in_throttle').where('key', '=', key).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Forgets failure counts that no longer slow anyone down (older than `before`, not locked). */
+export async function deleteStaleThrottles(db: IdentityDb, before: number, now: number): Promise<number> {
+  const result = await db
+    .deleteFrom('sign_in_throttle')
+    .where('last_failure_at', '<', before)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

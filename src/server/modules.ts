@@ -1,3 +1,4 @@
+import { identityBackground } from '../identity/index.ts';
 import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
 import type { BackgroundContribution } from './background.ts';
 
@@ -14,6 +15,6 @@ export interface ModuleBackgroundDeps {
  * Every module's job handlers and recurring schedules, in one list (the counterpart of
  * routes.ts for background work).
  */
-export function moduleBackground(_deps: ModuleBackgroundDeps): BackgroundContribution[] {
-  return [];
+export function moduleBackground(deps: ModuleBackgroundDeps): BackgroundContribution[] {
+  return [identityBackground(deps)];
 }

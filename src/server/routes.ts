@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { moveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
+import { createMoveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
 import { registerTenancyRoutes } from '../tenancy/index.ts';
 import type { ServerContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
@@ -11,5 +11,5 @@ import { registerHealthRoutes } from './health-routes.ts';
 export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   registerHealthRoutes(app, ctx);
   registerIdentityRoutes(app, app.identity);
-  await registerTenancyRoutes(app, ctx, { moveImpact: moveImpactProvider });
+  await registerTenancyRoutes(app, ctx, { moveImpact: createMoveImpactProvider(ctx.clock) });
 }

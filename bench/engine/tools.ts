@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { versionOf } from './install.ts';
 import type { Command } from './measure.ts';
 
@@ -85,11 +85,27 @@ export function createBorg(context: ToolContext): Tool {
 }
 
 /**
+ * The script that runs `coffer repo …`: `bin/coffer.js` once the main CLI mounts the repo
+ * commands, until then the stand-alone entry of the same command tree.
+ */
+function cofferEntry(projectRoot: string): string {
+  const main = join(projectRoot, 'bin', 'coffer.js');
+  const standalone = join(projectRoot, 'src', 'agent', 'repo-main.ts');
+  try {
+    const help = execFileSync(process.execPath, [main, '--help'], { encoding: 'utf8', timeout: 60_000 });
+    if (/^\s+repo\b/m.test(help)) return main;
+  } catch {
+    // the main CLI does not start: try the stand-alone entry
+  }
+  return existsSync(standalone) ? standalone : main;
+}
+
+/**
  * coffer through its CLI, run by the project's own Node 24 directly (what `npx node
  * bin/coffer.js` runs, without npx's start-up time in every figure).
  */
 export function createCoffer(context: ToolContext): Tool {
-  const script = join(context.projectRoot, 'bin', 'coffer.js');
+  const script = cofferEntry(context.projectRoot);
   const env: NodeJS.ProcessEnv = { ...process.env, COFFER_PASSWORD: context.password };
   if (context.cofferNodeOptions !== '') env['NODE_OPTIONS'] = context.cofferNodeOptions;
   const command = (args: string[], cwd?: string): Command => ({
@@ -112,7 +128,7 @@ export function createCoffer(context: ToolContext): Tool {
       } catch {
         // not a git checkout: the version alone
       }
-      return `coffer ${pkg.version} (${commit})`;
+      return `coffer ${pkg.version} (${commit}, ${relative(context.projectRoot, script)})`;
     },
     init: (repo) => command(['init', '--repo', repo]),
     backup: (repo, source) => command(['backup', '--repo', repo, '--json', source]),

@@ -362,7 +362,7 @@ export function registerRepoCommands(program: Command): Command {
             monthly: options.keepMonthly,
             yearly: options.keepYearly,
           },
-          { dryRun: options.dryRun ?? false, lockEnvironment: environment },
+          { dryRun: options.dryRun ?? false, lockEnvironment: environment, lockWaitMs: options.lockWait * 1000 },
         );
         const pruned = options.prune
           ? await prune(repository.store, {

@@ -18,11 +18,11 @@ export interface ForgetDecision extends RetentionDecision {
 export async function forgetSnapshots(
   repository: Repository,
   policy: RetentionPolicy,
-  options: { dryRun?: boolean; lockEnvironment: LockEnvironment },
+  options: { dryRun?: boolean; lockEnvironment: LockEnvironment; lockWaitMs?: number },
 ): Promise<ForgetDecision[]> {
   if (isEmptyPolicy(policy))
     throw new EngineError('invalid_arguments', 'refusing to forget every snapshot: give at least one --keep-* rule');
-  const lock = await repository.lock('forget', false, options.lockEnvironment);
+  const lock = await repository.lock('forget', false, options.lockEnvironment, options.lockWaitMs ?? 0);
   try {
     const { snapshots } = await repository.listSnapshots();
     const decisions = applyRetention(

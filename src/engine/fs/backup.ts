@@ -27,6 +27,8 @@ export interface BackupOptions {
   readonly hostname?: string;
   readonly workers?: number;
   readonly lockEnvironment?: LockEnvironment;
+  /** How long to wait for a conflicting (prune) lock before failing. */
+  readonly lockWaitMs?: number;
   /** Live counters, updated as the backup goes (for progress displays). */
   readonly progress?: BackupProgress;
   readonly now?: () => Date;
@@ -90,7 +92,7 @@ export async function backup(repository: Repository, options: BackupOptions): Pr
   const started = performance.now();
   const hostname = options.hostname ?? osHostname();
   const environment = options.lockEnvironment ?? processLockEnvironment(hostname);
-  const lock = await repository.lock('backup', false, environment);
+  const lock = await repository.lock('backup', false, environment, options.lockWaitMs ?? 0);
   try {
     return await runBackup(repository, options, hostname, started);
   } finally {

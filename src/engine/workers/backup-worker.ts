@@ -24,6 +24,7 @@ const readBlock = 1024 * 1024;
 /** Zero runs are detected in blocks of this size at chunk starts (docs/FORMAT.md §5). */
 const zeroBlock = 64 * 1024;
 const zeros = new Uint8Array(zeroBlock);
+const zeroReadSize = 256 * 1024;
 const packCapacity = setup.packSize + 64 * 1024;
 const compressor = new BlobCompressor(setup.compressionLevel);
 
@@ -152,7 +153,9 @@ async function processFile(path: string): Promise<FileOutcome> {
           window.copyWithin(0, start, windowEnd);
           windowEnd -= start;
           start = 0;
-          const read = readInto(fd, window, windowEnd, windowSize - windowEnd);
+          // Small reads into the same cache-resident bytes: long zero runs (sparse files) then
+          // cost little more than the kernel's zero fill.
+          const read = readInto(fd, window, windowEnd, Math.min(zeroReadSize, windowSize - windowEnd));
           if (read === 0) eof = true;
           windowEnd += read;
           bytesRead += read;

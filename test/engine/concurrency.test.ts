@@ -1,0 +1,110 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backup, checkRepository, prune, RepositoryLockedError, restore } from '../../src/engine/index.ts';
+import { deterministicBytes } from '../../src/engine/testing/deterministic-bytes.ts';
+import { cleanup, createTestRepository, describeTree, reopen, temporaryDirectory, testLocks } from './helpers.ts';
+
+function makeSource(path: string, seed: string, files = 20): void {
+  mkdirSync(path, { recursive: true });
+  for (let i = 0; i < files; i++) writeFileSync(join(path, `f${i}`), deterministicBytes(`${seed}${i}`, 30_000));
+}
+
+describe('concurrent use of one repository', () => {
+  const base = temporaryDirectory('concurrent');
+  afterAll(() => cleanup(base));
+
+  it('two concurrent backups both commit and restore', async () => {
+    const repository = join(base, 'repo-two');
+    await createTestRepository(repository);
+    makeSource(join(base, 'one'), 'one');
+    makeSource(join(base, 'two'), 'two');
+    const [a, b] = await Promise.all([
+      backup(await reopen(repository), { paths: [join(base, 'one')], workers: 1, lockEnvironment: testLocks }),
+      backup(await reopen(repository), { paths: [join(base, 'two')], workers: 1, lockEnvironment: testLocks }),
+    ]);
+    expect((await checkRepository(await reopen(repository), { readData: true })).errors).toEqual([]);
+    for (const [result, name] of [
+      [a, 'one'],
+      [b, 'two'],
+    ] as const) {
+      const repo = await reopen(repository);
+      await repo.loadIndex();
+      const target = join(base, `restored-${name}`);
+      expect(
+        (await restore(repo, await repo.findSnapshot(result.snapshotId), { target, workers: 1 })).failures,
+      ).toEqual([]);
+      expect(describeTree(join(target, base, name))).toEqual(describeTree(join(base, name)));
+    }
+  });
+
+  it('prune running against a backup never deletes what the backup references', async () => {
+    const repository = join(base, 'repo-prune');
+    const repo = await createTestRepository(repository);
+    const source = join(base, 'prune-source');
+    makeSource(source, 'p');
+    const old = await backup(repo, { paths: [source], workers: 1, lockEnvironment: testLocks });
+    // Forget the only snapshot: all its blobs become unreferenced, yet the next backup of
+    // the same data deduplicates against them.
+    await repo.deleteSnapshot(old.snapshotId);
+    const running = backup(await reopen(repository), {
+      paths: [source],
+      workers: 1,
+      lockEnvironment: testLocks,
+      lockWaitMs: 30_000,
+    });
+    const pruning = prune(repo.store, { packSize: repo.config.packSize, lockEnvironment: testLocks }).then(
+      (report) => report,
+      (error: unknown) => error,
+    );
+    const [result, pruned] = await Promise.all([running, pruning]);
+    if (pruned instanceof Error) expect(pruned).toBeInstanceOf(RepositoryLockedError);
+    // Whatever the interleaving, the backup's snapshot is complete, and a later prune keeps it so.
+    await prune(repo.store, { packSize: repo.config.packSize, lockEnvironment: testLocks });
+    expect((await checkRepository(await reopen(repository), { readData: true })).errors).toEqual([]);
+    const reader = await reopen(repository);
+    await reader.loadIndex();
+    const target = join(base, 'prune-restored');
+    expect(
+      (await restore(reader, await reader.findSnapshot(result.snapshotId), { target, workers: 1 })).failures,
+    ).toEqual([]);
+    expect(describeTree(join(target, source))).toEqual(describeTree(source));
+  });
+
+  it('a backup that died after uploading packs is reused by the next one', async () => {
+    const repository = join(base, 'repo-resume');
+    const repo = await createTestRepository(repository);
+    const source = join(base, 'resume-source');
+    makeSource(source, 'r');
+    const first = await backup(repo, { paths: [source], workers: 1, lockEnvironment: testLocks });
+    // What a crash between pack upload and snapshot commit leaves: packs, no index, no snapshot.
+    rmSync(join(repository, 'index'), { recursive: true });
+    rmSync(join(repository, 'snapshots'), { recursive: true });
+    const second = await backup(await reopen(repository), { paths: [source], workers: 1, lockEnvironment: testLocks });
+    expect(first.summary.bytesAdded).toBeGreaterThan(500_000);
+    expect(second.summary.bytesAdded).toBeLessThan(1000);
+    expect((await checkRepository(await reopen(repository), { readData: true })).errors).toEqual([]);
+  });
+
+  it('prune removes unreferenced data and repacks partly used packs without the key', async () => {
+    const repository = join(base, 'repo-gc');
+    const repo = await createTestRepository(repository);
+    const source = join(base, 'gc-source');
+    makeSource(source, 'g');
+    const old = await backup(repo, { paths: [source], workers: 1, lockEnvironment: testLocks });
+    for (let i = 0; i < 10; i++) rmSync(join(source, `f${i}`));
+    const kept = await backup(repo, { paths: [source], workers: 1, lockEnvironment: testLocks });
+    await repo.deleteSnapshot(old.snapshotId);
+    const report = await prune(repo.store, { packSize: repo.config.packSize, lockEnvironment: testLocks });
+    expect(report.blobsRemoved).toBeGreaterThan(0);
+    expect(report.bytesFreed).toBeGreaterThan(200_000);
+    expect((await checkRepository(await reopen(repository), { readData: true })).errors).toEqual([]);
+    const reader = await reopen(repository);
+    await reader.loadIndex();
+    const target = join(base, 'gc-restored');
+    expect(
+      (await restore(reader, await reader.findSnapshot(kept.snapshotId), { target, workers: 1 })).failures,
+    ).toEqual([]);
+    expect(describeTree(join(target, source))).toEqual(describeTree(source));
+  });
+});

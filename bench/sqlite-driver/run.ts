@@ -27,14 +27,21 @@ async function workload(name: string, open: (path: string) => SqliteDatabase): P
   let start = performance.now();
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < 100_000; i++) {
-      await trx.insertInto('items').values({ id: `id-${i}`, bu: `bu-${i % 1000}`, size: i * 7, created_at: i }).execute();
+      await trx
+        .insertInto('items')
+        .values({ id: `id-${i}`, bu: `bu-${i % 1000}`, size: i * 7, created_at: i })
+        .execute();
     }
   });
   results['100k single-row inserts in one transaction (s)'] = (performance.now() - start) / 1000;
 
   start = performance.now();
   for (let i = 0; i < 20_000; i++) {
-    await db.selectFrom('items').selectAll().where('id', '=', `id-${(i * 7919) % 100_000}`).executeTakeFirst();
+    await db
+      .selectFrom('items')
+      .selectAll()
+      .where('id', '=', `id-${(i * 7919) % 100_000}`)
+      .executeTakeFirst();
   }
   results['20k point selects (s)'] = (performance.now() - start) / 1000;
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createMoveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
+import { registerReportingRoutes } from '../reporting/index.ts';
 import { registerTenancyRoutes } from '../tenancy/index.ts';
 import type { ServerContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
@@ -12,4 +13,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): 
   registerHealthRoutes(app, ctx);
   registerIdentityRoutes(app, app.identity);
   await registerTenancyRoutes(app, ctx, { moveImpact: createMoveImpactProvider(ctx.clock) });
+  registerReportingRoutes(app, ctx, { secrets: app.identity.box });
 }

@@ -111,9 +111,7 @@ export function registerReportingRoutes(
     `${units}/reports`,
     { config: privilege('report.manage'), schema: schema.generateReportSchema },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(await generateReportNow(request.ctx, deps, request.params.id, request.body?.kind ?? 'bu')),
+      reply.status(201).send(await generateReportNow(request.ctx, deps, request.params.id, request.body?.kind ?? 'bu')),
   );
   app.get<IdParams>(
     `${api}/reports/:id`,

@@ -61,6 +61,9 @@ describe('report schedules', () => {
     // Europe/Berlin springs forward on 2026-03-29 at 02:00 local.
     expect(localTime(Date.UTC(2026, 2, 28, 5), 'Europe/Berlin')).toMatchObject({ date: '2026-03-28', hour: 6 });
     expect(localTime(Date.UTC(2026, 2, 29, 4), 'Europe/Berlin')).toMatchObject({ date: '2026-03-29', hour: 6 });
-    expect(localTime(Date.UTC(2026, 2, 29, 23, 30), 'America/New_York')).toMatchObject({ date: '2026-03-29', hour: 19 });
+    expect(localTime(Date.UTC(2026, 2, 29, 23, 30), 'America/New_York')).toMatchObject({
+      date: '2026-03-29',
+      hour: 19,
+    });
   });
 });

@@ -4,14 +4,24 @@ import { parseEmailTemplateSettings, renderSnippet, type SnippetScope } from './
 const scope: SnippetScope = {
   unit: { name: 'Acme <Ltd>', code: 'ACME', path: 'Reseller / Acme <Ltd>' },
   brand: { name: 'Reseller' },
-  report: { date: '2026-03-02', kind: 'bu', dataSources: 4, problems: 2, failed: 1, warnings: 1, missed: 0, success: 2 },
+  report: {
+    date: '2026-03-02',
+    kind: 'bu',
+    dataSources: 4,
+    problems: 2,
+    failed: 1,
+    warnings: 1,
+    missed: 0,
+    success: 2,
+  },
   recipient: { email: 'ops@acme.test', name: 'Ops' },
 };
 
 describe('e-mail template snippets', () => {
   it('renders known fields, escaping everything for HTML', () => {
     const settings = parseEmailTemplateSettings({
-      subject: '{{ brand.name }}: {{ unit.name }} {% if report.problems > 0 %}({{ report.problems }} problems){% endif %}',
+      subject:
+        '{{ brand.name }}: {{ unit.name }} {% if report.problems > 0 %}({{ report.problems }} problems){% endif %}',
       intro: 'Hello {{ recipient.name }}, <b>see</b> below.',
     });
     expect(renderSnippet(settings.subject!, scope, 'text')).toBe('Reseller: Acme <Ltd> (2 problems)');

@@ -97,7 +97,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('reporting_events')
     .columns(['processed_at', 'created_at'])
     .execute();
-  await db.schema.createIndex('reporting_events_unit').on('reporting_events').columns(['bu_id', 'occurred_at']).execute();
+  await db.schema
+    .createIndex('reporting_events_unit')
+    .on('reporting_events')
+    .columns(['bu_id', 'occurred_at'])
+    .execute();
 
   await db.schema
     .createTable('alert_incidents')
@@ -148,7 +152,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_by', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('maintenance_windows_unit').on('maintenance_windows').columns(['bu_id', 'ends_at']).execute();
+  await db.schema
+    .createIndex('maintenance_windows_unit')
+    .on('maintenance_windows')
+    .columns(['bu_id', 'ends_at'])
+    .execute();
 
   await db.schema
     .createTable('webhooks')

@@ -12,7 +12,7 @@ export async function findInvitationByTokenHash(db: IdentityDb, tokenHash: strin
 }
 
 /** Marks the invitation used; false if another request used it first. */
-export async function useInvitation(db: IdentityDb, id: string, now: number): Promise<boolean> {
+export async function consumeInvitation(db: IdentityDb, id: string, now: number): Promise<boolean> {
   const result = await db
     .updateTable('invitations')
     .set({ used_at: now })

@@ -59,7 +59,12 @@ export async function replaceRecoveryCodes(
 }
 
 /** Marks the matching unused code used; false when none matches (each code works once). */
-export async function useRecoveryCode(db: IdentityDb, userId: string, codeHash: string, now: number): Promise<boolean> {
+export async function consumeRecoveryCode(
+  db: IdentityDb,
+  userId: string,
+  codeHash: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('recovery_codes')
     .set({ used_at: now })

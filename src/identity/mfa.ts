@@ -4,12 +4,12 @@ import { InvalidCredentialsError, InvalidMfaCodeError, SessionRequiredError } fr
 import {
   claimTotpStep,
   confirmTotp,
+  consumeRecoveryCode,
   countUnusedRecoveryCodes,
   deleteTotp,
   findTotp,
   replaceRecoveryCodes,
   saveTotpSecret,
-  useRecoveryCode,
 } from './mfa-store.ts';
 import { verifyPassword } from './passwords.ts';
 import { principalOf } from './rules.ts';
@@ -128,7 +128,7 @@ export async function verifySecondFactor(
     return (await acceptTotpCode(rt, userId, totp.secret_ciphertext, input.code)) ? 'totp' : null;
   }
   if (input.recoveryCode !== undefined) {
-    const used = await useRecoveryCode(rt.db, userId, recoveryHash(rt, input.recoveryCode), rt.clock.now());
+    const used = await consumeRecoveryCode(rt.db, userId, recoveryHash(rt, input.recoveryCode), rt.clock.now());
     return used ? 'recovery_code' : null;
   }
   return null;

@@ -32,6 +32,7 @@ export const privileges = [
   'report.read',
   'report.manage',
   'audit.read',
+  'server.manage',
 ] as const;
 
 export type Privilege = (typeof privileges)[number];

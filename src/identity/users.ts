@@ -10,10 +10,10 @@ import { revokeApiKeysOfUser } from './api-key-store.ts';
 import { appendAudit } from './audit.ts';
 import { InvitationInvalidError, PasswordPolicyError, PrivilegeEscalationError } from './errors.ts';
 import {
+  consumeInvitation,
   expireInvitationsOfUser,
   findInvitationByTokenHash,
   insertInvitation,
-  useInvitation,
 } from './invitation-store.ts';
 import { deleteTotp } from './mfa-store.ts';
 import { passwordProblems } from './password-policy.ts';
@@ -215,7 +215,7 @@ export async function acceptInvitation(
   if (problems.length > 0) throw new PasswordPolicyError(problems);
   const hash = await hashPassword(input.password, rt.hashing);
   return rt.db.transaction().execute(async (trx) => {
-    if (!(await useInvitation(trx, invitation.id, now))) throw new InvitationInvalidError();
+    if (!(await consumeInvitation(trx, invitation.id, now))) throw new InvitationInvalidError();
     await updateUserRow(trx, user.id, {
       password_hash: hash,
       status: 'active',

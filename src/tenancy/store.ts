@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, newId } from '../platform/index.ts';
 import type { BusinessUnitTable, TenancyTables } from './tables.ts';
 
@@ -7,9 +7,17 @@ export type BusinessUnitRow = BusinessUnitTable;
 /** A connection or transaction that can see the tenancy tables. */
 export type TenancyDb = Kysely<TenancyTables> | Transaction<TenancyTables>;
 
+const views = new WeakMap<Database, TenancyDb>();
+
 /** The tenancy view of an open database (or an existing tenancy-typed handle unchanged). */
 export function tenancyDb(database: Database | TenancyDb): TenancyDb {
-  return 'dialect' in database && 'close' in database ? database.kysely.withTables<TenancyTables>() : database;
+  if (!('dialect' in database && 'close' in database)) return database;
+  let view = views.get(database);
+  if (!view) {
+    view = database.kysely.withTables<TenancyTables>();
+    views.set(database, view);
+  }
+  return view;
 }
 
 /** The root units (no parent). An installation normally has exactly one. */
@@ -36,19 +44,30 @@ export async function insertRootUnit(
   return row;
 }
 
+// The subtree check runs on every access decision: its SQL is compiled once per dialect
+// and reused, which halves its cost (Kysely's query building dominates a primary-key lookup).
+const subtreeCheckSql = new Map<unknown, string>();
+
 /** True when `unitId` is `ancestorId` or below it: one primary-key lookup on the closure table. */
 export async function isInSubtree(
   database: Database | TenancyDb,
   ancestorId: string,
   unitId: string,
 ): Promise<boolean> {
-  const row = await tenancyDb(database)
-    .selectFrom('bu_closure')
-    .select('depth')
-    .where('ancestor_id', '=', ancestorId)
-    .where('descendant_id', '=', unitId)
-    .executeTakeFirst();
-  return row !== undefined;
+  const db = tenancyDb(database);
+  const dialect = db.getExecutor().adapter.constructor;
+  let text = subtreeCheckSql.get(dialect);
+  if (text === undefined) {
+    text = db
+      .selectFrom('bu_closure')
+      .select('depth')
+      .where('ancestor_id', '=', ancestorId)
+      .where('descendant_id', '=', unitId)
+      .compile().sql;
+    subtreeCheckSql.set(dialect, text);
+  }
+  const result = await db.executeQuery(CompiledQuery.raw(text, [ancestorId, unitId]));
+  return result.rows.length > 0;
 }
 
 /** The unit, or undefined. No scope filter: callers inside tenancy check reach first. */

@@ -190,3 +190,27 @@ export async function deleteRegistrationRow(trx: BillingDb, id: string): Promise
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Open contracts (no end, or ending after `day`) whose customer is `buId` or below it. */
+export async function openContractsBelow(db: BillingDb, buId: string, day: number): Promise<ContractRow[]> {
+  return db
+    .selectFrom('billing_contracts as k')
+    .innerJoin('bu_closure as c', (join) => join.onRef('c.descendant_id', '=', 'k.customer_bu_id'))
+    .selectAll('k')
+    .where('c.ancestor_id', '=', buId)
+    .where((eb) => eb.or([eb('k.end_day', 'is', null), eb('k.end_day', '>', day)]))
+    .execute();
+}
+
+/**
+ * Serialises writers of one logical resource (e.g. a seller's contracts) on PostgreSQL by
+ * upserting a counter row, which holds its row lock until the transaction ends. SQLite has
+ * one writer at a time already.
+ */
+export async function lockNamed(trx: BillingDb, name: string): Promise<void> {
+  await trx
+    .insertInto('billing_counters')
+    .values({ name, value: 0 })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb.ref('billing_counters.value') })))
+    .execute();
+}

@@ -13,10 +13,12 @@ import {
   inSubtree,
   insertContract,
   listContractsInSubtree,
+  lockNamed,
+  openContractsBelow,
   overlappingContracts,
   updateContractRow,
 } from './contract-store.ts';
-import { type BillingDb, billingDb, lockNamed } from './db.ts';
+import { type BillingDb, billingDb } from './db.ts';
 import type { ContractTiming } from './tables.ts';
 import { type ContractView, contractView } from './views.ts';
 
@@ -236,13 +238,7 @@ export async function endContractsAfterMove(
   input: { movedBuId: string; day: number; now: number },
 ): Promise<string[]> {
   const db = 'dialect' in database && 'close' in database ? billingDb(database) : database;
-  const affected = await db
-    .selectFrom('billing_contracts as k')
-    .innerJoin('bu_closure as c', (join) => join.onRef('c.descendant_id', '=', 'k.customer_bu_id'))
-    .selectAll('k')
-    .where('c.ancestor_id', '=', input.movedBuId)
-    .where((eb) => eb.or([eb('k.end_day', 'is', null), eb('k.end_day', '>', input.day)]))
-    .execute();
+  const affected = await openContractsBelow(db, input.movedBuId, input.day);
   const ended: string[] = [];
   for (const contract of affected) {
     if (await inSubtree(db, contract.seller_bu_id, contract.customer_bu_id)) continue;

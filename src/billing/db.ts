@@ -16,16 +16,3 @@ export function isUniqueViolation(error: unknown): boolean {
   if (e.code === '23505') return true;
   return typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed');
 }
-
-/**
- * Serialises writers of one logical resource (e.g. a seller's contracts) on PostgreSQL by
- * upserting a counter row, which holds its row lock until the transaction ends. SQLite has
- * one writer at a time already.
- */
-export async function lockNamed(trx: BillingDb, name: string): Promise<void> {
-  await trx
-    .insertInto('billing_counters')
-    .values({ name, value: 0 })
-    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb.ref('billing_counters.value') })))
-    .execute();
-}

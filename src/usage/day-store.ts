@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../platform/index.ts';
 import { epochDayOf } from './days.ts';
 import { type UsageDb, usageDb } from './db.ts';
-import { touchDay } from './record.ts';
+import { touchDay } from './sample-store.ts';
 
 /** How far back a late close job still carries samples forward, day by day. */
 const maxCarryDays = 31;

@@ -1,5 +1,5 @@
 // Public entry of the usage module: consumption samples, subtree roll-ups, history, quotas.
-export { type CloseDaysResult, carryForward, closeDays, finalizeDay } from './close-day.ts';
+export { type CloseDaysResult, carryForward, closeDays, finalizeDay } from './day-store.ts';
 export { calendarOf, daysInMonth, epochDay, epochDayOf, formatDay, msPerDay, parseDay } from './days.ts';
 export { QuotaExceededError } from './errors.ts';
 export { addFigures, type UsageFigures, type UsageMetric, usageMetrics, zeroFigures } from './figures.ts';
@@ -22,8 +22,7 @@ export {
   type UnassignedDataSource,
   type ZoneMeasurement,
   type ZoneReconciliation,
-} from './reconciliation.ts';
-export { type ConsumptionSample, recordConsumption, retireDataSource } from './record.ts';
+} from './reconciliation-store.ts';
 export {
   type DailyUsage,
   maxHistoryDays,
@@ -31,5 +30,6 @@ export {
   subtreeUsageNow,
   subtreeUsageOnDay,
   sumFigures,
-} from './rollup.ts';
+} from './rollup-store.ts';
+export { type ConsumptionSample, recordConsumption, retireDataSource } from './sample-store.ts';
 export type { QuotaStateName, UsageTables } from './tables.ts';

@@ -1,5 +1,5 @@
 import type { Clock, Database } from '../platform/index.ts';
-import { closeDays } from './close-day.ts';
+import { closeDays } from './day-store.ts';
 import { refreshQuotaStates } from './quota.ts';
 
 /** Job kinds of the usage module. */

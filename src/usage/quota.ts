@@ -1,9 +1,16 @@
 import type { Database } from '../platform/index.ts';
-import { newId } from '../platform/index.ts';
 import { usageDb } from './db.ts';
 import { QuotaExceededError } from './errors.ts';
 import { storageQuotaAt } from './quota-setting.ts';
-import { subtreeUsageNow } from './rollup.ts';
+import {
+  insertUsageEvent,
+  pathToRoot,
+  quotaCandidates,
+  setEventsDelivered,
+  swapQuotaState,
+  undeliveredEvents,
+} from './quota-store.ts';
+import { subtreeUsageNow } from './rollup-store.ts';
 import type { QuotaStateName } from './tables.ts';
 
 /** A unit's stored bytes (whole subtree, now) against its effective `quota.storage` setting. */
@@ -44,25 +51,14 @@ export async function quotaState(database: Database, buId: string): Promise<Quot
 
 /**
  * Throws QuotaExceededError when the unit, or any unit above it, is at or over its hard
- * limit: an ancestor's quota caps its whole subtree. Call before starting a backup; never
- * before a restore (restores are always allowed).
+ * limit: an ancestor's quota caps its whole subtree. The data path calls this before it
+ * starts a backup and never before a restore (restores are always allowed).
  */
 export async function assertBackupAllowed(database: Database, buId: string): Promise<void> {
-  const path = await usageDb(database)
-    .selectFrom('bu_closure')
-    .select('ancestor_id')
-    .where('descendant_id', '=', buId)
-    .orderBy('depth')
-    .execute();
-  for (const { ancestor_id } of path) {
-    const status = await quotaState(database, ancestor_id);
+  for (const unit of await pathToRoot(database, buId)) {
+    const status = await quotaState(database, unit);
     if (status.state === 'hard_exceeded' && status.hardBytes !== null) {
-      throw new QuotaExceededError({
-        buId,
-        limitBuId: ancestor_id,
-        usedBytes: status.usedBytes,
-        hardBytes: status.hardBytes,
-      });
+      throw new QuotaExceededError({ buId, limitBuId: unit, usedBytes: status.usedBytes, hardBytes: status.hardBytes });
     }
   }
 }
@@ -88,66 +84,38 @@ export async function refreshQuotaStates(
   now: number,
   buIds?: readonly string[],
 ): Promise<QuotaChange[]> {
-  const db = usageDb(database);
-  let candidates: string[];
-  if (buIds) {
-    candidates = [...new Set(buIds)];
-  } else {
-    const withData = await db
-      .selectFrom('usage_bu_current as u')
-      .innerJoin('bu_closure as c', 'c.descendant_id', 'u.bu_id')
-      .select('c.ancestor_id')
-      .distinct()
-      .execute();
-    const flagged = await db.selectFrom('usage_quota_states').select('bu_id').where('state', '<>', 'ok').execute();
-    candidates = [...new Set([...withData.map((r) => r.ancestor_id), ...flagged.map((r) => r.bu_id)])];
-  }
+  const candidates = buIds ? [...new Set(buIds)] : await quotaCandidates(database);
   const changes: QuotaChange[] = [];
   for (const buId of candidates) {
     const status = await quotaState(database, buId);
-    const change = await db.transaction().execute(async (trx) => {
-      const previous = await trx
-        .selectFrom('usage_quota_states')
-        .selectAll()
-        .where('bu_id', '=', buId)
-        .$if(database.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirst();
-      const from: QuotaStateName = previous?.state ?? 'ok';
-      const row = {
-        state: status.state,
-        used_bytes: Number(status.usedBytes),
-        soft_bytes: status.softBytes,
-        hard_bytes: status.hardBytes,
-        evaluated_at: now,
-      };
-      if (previous) await trx.updateTable('usage_quota_states').set(row).where('bu_id', '=', buId).execute();
-      else
-        await trx
-          .insertInto('usage_quota_states')
-          .values({ bu_id: buId, ...row })
-          .execute();
-      if (from === status.state) return undefined;
-      const event: QuotaChange = {
-        buId,
-        from,
-        to: status.state,
-        usedBytes: status.usedBytes.toString(),
-        softBytes: status.softBytes,
-        hardBytes: status.hardBytes,
-      };
-      await trx
-        .insertInto('usage_events')
-        .values({
-          id: newId(now),
+    const change = await usageDb(database)
+      .transaction()
+      .execute(async (trx) => {
+        const from = await swapQuotaState(trx, database.dialect, buId, {
+          state: status.state,
+          // Informational copy; exact figures are recomputed on every evaluation.
+          used_bytes: Number(status.usedBytes),
+          soft_bytes: status.softBytes,
+          hard_bytes: status.hardBytes,
+          evaluated_at: now,
+        });
+        if (from === status.state) return undefined;
+        const event: QuotaChange = {
+          buId,
+          from,
+          to: status.state,
+          usedBytes: status.usedBytes.toString(),
+          softBytes: status.softBytes,
+          hardBytes: status.hardBytes,
+        };
+        await insertUsageEvent(trx, {
           kind: 'quota.state_changed',
           bu_id: buId,
           payload: JSON.stringify(event),
           created_at: now,
-          delivered_at: null,
-        })
-        .execute();
-      return event;
-    });
+        });
+        return event;
+      });
     if (change) changes.push(change);
   }
   return changes;
@@ -164,13 +132,7 @@ export interface UsageEvent {
 
 /** Undelivered usage events, oldest first. */
 export async function pendingUsageEvents(database: Database, limit = 100): Promise<UsageEvent[]> {
-  const rows = await usageDb(database)
-    .selectFrom('usage_events')
-    .selectAll()
-    .where('delivered_at', 'is', null)
-    .orderBy('id')
-    .limit(Math.max(1, Math.min(limit, 1000)))
-    .execute();
+  const rows = await undeliveredEvents(database, Math.max(1, Math.min(limit, 1000)));
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -182,11 +144,5 @@ export async function pendingUsageEvents(database: Database, limit = 100): Promi
 
 /** Marks events delivered so they are not handed out again. */
 export async function markUsageEventsDelivered(database: Database, ids: readonly string[], now: number): Promise<void> {
-  if (ids.length === 0) return;
-  await usageDb(database)
-    .updateTable('usage_events')
-    .set({ delivered_at: now })
-    .where('id', 'in', [...ids])
-    .where('delivered_at', 'is', null)
-    .execute();
+  await setEventsDelivered(database, ids, now);
 }

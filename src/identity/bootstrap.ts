@@ -48,6 +48,8 @@ export async function bootstrapInstallation(
         name: options.rootName ?? 'Coffer',
         now,
       });
+      // The installation is managed from this unit (server-wide settings, certificates).
+      await trx.insertInto('server_state').values({ key: 'root_unit_id', value: root.id, updated_at: now }).execute();
       for (const role of builtinRoles) {
         await trx
           .insertInto('roles')

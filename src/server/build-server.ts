@@ -14,7 +14,8 @@ import {
   systemClock,
 } from '../platform/index.ts';
 import { installAuthentication } from './auth.ts';
-import type { ServedCertificate, ServerContext } from './context.ts';
+import { type CertificateManager, createCertificateManager } from './certificates.ts';
+import type { ServerContext } from './context.ts';
 import { registerMetrics } from './metrics.ts';
 import { handleError, handleNotFound } from './problem.ts';
 import { registerRoutes } from './routes.ts';
@@ -25,8 +26,8 @@ export interface BuildServerOptions {
   database: Database;
   log: Logger;
   clock?: Clock;
-  /** The certificate being served, for enrolment tokens (undefined: HTTPS off). */
-  tlsCertificate?: () => ServedCertificate | undefined;
+  /** The served certificate and its rotation (default: HTTPS off, as in in-process tests). */
+  certificates?: CertificateManager;
   /** The job queue; a new one over `database` when omitted. */
   queue?: JobQueue;
   /** Supplies the Node server Fastify dispatches from (start-up passes the TLS-aware one). */
@@ -43,13 +44,22 @@ import { version } from '../cli/version.ts';
  */
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
+  const certificates =
+    options.certificates ??
+    createCertificateManager({
+      config: options.config,
+      clock,
+      current: () => undefined,
+      reload: async () => undefined,
+    });
   const ctx: ServerContext = Object.freeze({
     config: options.config,
     database: options.database,
     clock,
     log: options.log,
     queue: options.queue ?? createJobQueue({ database: options.database, clock }),
-    tlsCertificate: options.tlsCertificate ?? (() => undefined),
+    tlsCertificate: () => certificates.current(),
+    certificates,
   });
 
   const app = Fastify({

@@ -1,4 +1,5 @@
 import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
+import type { CertificateManager } from './certificates.ts';
 
 /** Long-lived dependencies of the HTTP shell, passed to every route plugin. */
 export interface ServerContext {
@@ -13,6 +14,8 @@ export interface ServerContext {
    * in in-process tests). Enrolment tokens carry its fingerprint for agents to pin.
    */
   tlsCertificate(): ServedCertificate | undefined;
+  /** Announces and activates the next certificate (rotation without losing pinned agents). */
+  readonly certificates: CertificateManager;
 }
 
 /** What agents and operators may know about the served certificate. */

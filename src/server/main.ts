@@ -16,6 +16,7 @@ import {
 } from '../platform/index.ts';
 import { type Background, createBackground } from './background.ts';
 import { buildServer } from './build-server.ts';
+import { createCertificateManager } from './certificates.ts';
 import { isLoopback, Listeners } from './listeners.ts';
 import { moduleBackground } from './modules.ts';
 import { loadOrCreateSelfSigned, loadTlsFiles, type TlsMaterial } from './tls.ts';
@@ -118,6 +119,15 @@ export async function startServer(options: {
   let background: Background | undefined;
   try {
     await migrateToLatest(database.kysely);
+    const reloadTls = async (): Promise<TlsMaterial | undefined> => {
+      const next = await loadTls(config, clock.now());
+      if (next && listeners) {
+        listeners.reload(next);
+        tls = next;
+        log.info({ fingerprint256: next.fingerprint256 }, 'TLS certificate reloaded');
+      }
+      return next;
+    };
     background = createBackground({
       database,
       clock,
@@ -131,7 +141,7 @@ export async function startServer(options: {
       log,
       clock,
       queue: background.queue,
-      tlsCertificate: () => tls,
+      certificates: createCertificateManager({ config, clock, current: () => tls, reload: () => reloadTls() }),
       serverFactory: (handler) => {
         listeners = new Listeners(handler, tls, (error) => log.debug({ err: error.message }, 'TLS handshake refused'));
         return listeners.http;
@@ -172,15 +182,7 @@ export async function startServer(options: {
       app: started,
       database,
       background: jobs,
-      async reloadTls() {
-        const next = await loadTls(config, clock.now());
-        if (next) {
-          active.reload(next);
-          tls = next;
-          log.info({ fingerprint256: next.fingerprint256 }, 'TLS certificate reloaded');
-        }
-        return next;
-      },
+      reloadTls,
       stop() {
         stopping ??= (async () => {
           await active.close();

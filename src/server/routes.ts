@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createMoveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
 import { registerReportingRoutes } from '../reporting/index.ts';
 import { registerTenancyRoutes } from '../tenancy/index.ts';
+import { registerCertificateRoutes } from './certificate-routes.ts';
 import type { ServerContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 
@@ -11,6 +12,7 @@ import { registerHealthRoutes } from './health-routes.ts';
  */
 export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
   registerHealthRoutes(app, ctx);
+  registerCertificateRoutes(app, ctx, ctx.certificates);
   registerIdentityRoutes(app, app.identity);
   await registerTenancyRoutes(app, ctx, { moveImpact: createMoveImpactProvider(ctx.clock) });
   registerReportingRoutes(app, ctx, { secrets: app.identity.box });

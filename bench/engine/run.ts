@@ -218,12 +218,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchmarkResu
   };
   for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-  if (options.cofferProfileDir !== null) mkdirSync(options.cofferProfileDir, { recursive: true });
+  if (options.cofferProfileDir !== null) rmSync(options.cofferProfileDir, { recursive: true, force: true });
   const context = {
     projectRoot: PROJECT_ROOT,
     stateRoot: dirs.state,
     password: PASSWORD,
-    cofferNodeOptions: options.cofferProfileDir === null ? '' : `--cpu-prof --cpu-prof-dir=${options.cofferProfileDir}`,
+    cofferProfileDir: options.cofferProfileDir,
   };
   const entries: Entry[] = options.tools.map((name) => ({
     tool: createTool(name, context),

@@ -21,8 +21,6 @@ export interface Tool {
   restore(repo: string, target: string): Command;
   /** Optional command whose output (the tool's own statistics) is recorded as is. */
   stats?(repo: string): Command;
-  /** Folders outside the repository the tool keeps state in (caches, key stores); cleared before a run. */
-  readonly stateDirs: readonly string[];
 }
 
 export interface ToolContext {
@@ -31,8 +29,8 @@ export interface ToolContext {
   /** Where tools keep caches and key stores. */
   readonly stateRoot: string;
   readonly password: string;
-  /** Extra NODE_OPTIONS for coffer's process (e.g. --cpu-prof), empty for none. */
-  readonly cofferNodeOptions: string;
+  /** Where coffer's CPU profiles go (one folder per command: init, backup-1, …), or null. */
+  readonly cofferProfileDir: string | null;
 }
 
 /** restic with zstd compression where it helps (`--compression auto`). */
@@ -47,7 +45,6 @@ export function createRestic(context: ToolContext): Tool {
   });
   return {
     name: 'restic',
-    stateDirs: [cache],
     version: () => versionOf('restic', ['version']),
     // Repository format 2 is the one with compression.
     init: (repo) => command(['--repo', repo, 'init', '--repository-version', '2']),
@@ -70,7 +67,6 @@ export function createBorg(context: ToolContext): Tool {
   };
   return {
     name: 'borg',
-    stateDirs: [base],
     version: () => versionOf('borg', ['--version']),
     init: (repo) => ({ program: 'borg', args: ['init', '--encryption=repokey-blake2', repo], env }),
     backup: (repo, source, backup) => ({
@@ -107,16 +103,16 @@ function cofferEntry(projectRoot: string): string {
 export function createCoffer(context: ToolContext): Tool {
   const script = cofferEntry(context.projectRoot);
   const env: NodeJS.ProcessEnv = { ...process.env, COFFER_PASSWORD: context.password };
-  if (context.cofferNodeOptions !== '') env['NODE_OPTIONS'] = context.cofferNodeOptions;
-  const command = (args: string[], cwd?: string): Command => ({
-    program: process.execPath,
-    args: [script, 'repo', ...args],
-    env,
-    ...(cwd === undefined ? {} : { cwd }),
-  });
+  const command = (label: string, args: string[]): Command => {
+    const profileDir = context.cofferProfileDir === null ? null : join(context.cofferProfileDir, label);
+    return {
+      program: process.execPath,
+      args: [script, 'repo', ...args],
+      env: profileDir === null ? env : { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+    };
+  };
   return {
     name: 'coffer',
-    stateDirs: [],
     version: () => {
       const pkg = JSON.parse(readFileSync(join(context.projectRoot, 'package.json'), 'utf8')) as { version: string };
       let commit = 'unknown commit';
@@ -130,10 +126,10 @@ export function createCoffer(context: ToolContext): Tool {
       }
       return `coffer ${pkg.version} (${commit}, ${relative(context.projectRoot, script)})`;
     },
-    init: (repo) => command(['init', '--repo', repo]),
-    backup: (repo, source) => command(['backup', '--repo', repo, '--json', source]),
-    restore: (repo, target) => command(['restore', '--repo', repo, 'latest', '--target', target]),
-    stats: (repo) => command(['stats', '--repo', repo, '--json']),
+    init: (repo) => command('init', ['init', '--repo', repo]),
+    backup: (repo, source, backup) => command(`backup-${backup}`, ['backup', '--repo', repo, '--json', source]),
+    restore: (repo, target) => command('restore', ['restore', '--repo', repo, 'latest', '--target', target]),
+    stats: (repo) => command('stats', ['stats', '--repo', repo, '--json']),
   };
 }
 

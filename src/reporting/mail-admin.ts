@@ -82,7 +82,9 @@ export async function retryOutboxMessage(
   const now = ctx.clock.now();
   await db.transaction().execute(async (trx) => {
     if (!(await reviveOutboxMessage(trx, id, now))) {
-      throw new ConflictError(`message is ${row.status}; only dead messages can be retried`, { status: row.status });
+      throw new ConflictError(`message is ${row.status}; only dead messages can be retried`, {
+        messageStatus: row.status,
+      });
     }
     await ctx.audit.record(
       { action: 'mail.retry', buId: row.bu_id, resourceType: 'mail_message', resourceId: id },

@@ -40,7 +40,7 @@ export function sealInto(
   cipher.setAAD(aad);
   let position = offset + nonceLength;
   // Small slices keep each output allocation below malloc's mmap threshold, so their
-  // memory is recycled instead of being faulted in afresh (see docs/decisions/0007).
+  // memory is recycled instead of being faulted in afresh (see docs/decisions/0005-engine-measurements.md).
   const slice = 1 << 16;
   for (let start = 0; start < plain.byteLength; start += slice) {
     const part = cipher.update(plain.subarray(start, Math.min(plain.byteLength, start + slice)));

@@ -3,7 +3,7 @@ import { secretKey } from './secret-key.ts';
 
 /**
  * The keyed ID of a blob: HMAC-SHA256(idKey, plaintext), 32 bytes (docs/FORMAT.md §4;
- * chosen over keyed BLAKE3 by measurement, docs/decisions/0005).
+ * chosen over keyed BLAKE3 by measurement, docs/decisions/0005-engine-measurements.md).
  */
 export function computeBlobId(idKey: Uint8Array | KeyObject, plain: Uint8Array): Uint8Array {
   return new Uint8Array(createHmac('sha256', secretKey(idKey)).update(plain).digest());

@@ -1,7 +1,7 @@
 import { constants, createZstdCompress, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { CorruptDataError } from './errors.ts';
 
-/** zstd level of blob payloads, chosen by measurement (docs/decisions/0006). */
+/** zstd level of blob payloads, chosen by measurement (docs/decisions/0005-engine-measurements.md). */
 export const defaultCompressionLevel = 2;
 
 /** A blob is stored raw unless zstd saves at least this fraction (docs/FORMAT.md §6). */
@@ -16,7 +16,7 @@ const sampleMinimumSaving = 0.05;
  * The part of node:zlib's native handle we drive directly. `writeSync` compresses into a
  * caller-owned output buffer and the stream context survives between frames, so neither
  * the ~1 MiB zstd context nor the output is allocated (and first-touched) per blob —
- * measured 1.2–2.3× faster than `zstdCompressSync` (docs/decisions/0006). When a Node
+ * measured 1.2–2.3× faster than `zstdCompressSync` (docs/decisions/0005-engine-measurements.md). When a Node
  * release lacks it, the one-shot API is used instead.
  */
 interface NativeZstdHandle {

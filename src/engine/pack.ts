@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { aeadOverhead, open, sealInto } from './aead.ts';
 import { bytesEqual } from './bytes.ts';
 import { CorruptDataError } from './errors.ts';
@@ -57,6 +57,27 @@ function writeAad(
 function checkType(type: number, what: string): BlobType {
   if (type !== blobTypeData && type !== blobTypeTree) throw new CorruptDataError(`${what}: unknown blob type ${type}`);
   return type;
+}
+
+/**
+ * Seals one blob into a complete record (header ‖ nonce ‖ ciphertext ‖ tag) at the start of
+ * `out`, which needs `recordHeaderLength + payload.length + aeadOverhead` bytes. Returns the
+ * record length. Workers seal records; the pack is assembled elsewhere with `addRecord`.
+ */
+export function sealRecord(
+  key: Uint8Array | KeyObject,
+  id: Uint8Array,
+  type: BlobType,
+  flags: number,
+  plainLength: number,
+  payload: Uint8Array,
+  out: Uint8Array,
+): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  writeAad(view, 0, id, type, flags, plainLength);
+  const storedLength = sealInto(key, payload, out.subarray(0, aadLength), out, recordHeaderLength);
+  view.setUint32(38, storedLength, true);
+  return recordHeaderLength + storedLength;
 }
 
 /**

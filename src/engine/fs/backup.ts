@@ -6,6 +6,7 @@ import { EngineError } from '../errors.ts';
 import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
 import type { IndexedPack } from '../index-file.ts';
 import { type LockEnvironment, processLockEnvironment } from '../locks.ts';
+import { PackAssembler } from '../pack-assembler.ts';
 import type { Repository, SnapshotInfo } from '../repository.ts';
 import type { Reference, SnapshotSummary } from '../snapshot-file.ts';
 import { type Extent, encodeTree, type TreeEntry } from '../tree.ts';
@@ -118,10 +119,9 @@ async function runBackup(
   let unindexed: IndexedPack[] = [];
   let bytesAdded = 0;
   let storedBytesAdded = 0;
-  const persist = async (pack: BuiltPack & { release?: () => void }, type: 0 | 1): Promise<void> => {
+  const persist = async (pack: BuiltPack, type: 0 | 1): Promise<void> => {
     await store.put(packKey(pack.packId), pack.bytes);
     const size = pack.bytes.byteLength;
-    pack.release?.();
     const indexed: IndexedPack = { packId: pack.packId, type, size, blobs: pack.blobs };
     repository.addIndexedPacks([indexed]);
     unindexed.push(indexed);
@@ -134,17 +134,17 @@ async function runBackup(
     }
   };
 
+  const dataPacks = new PackAssembler(blobTypeData, repository.config.packSize, (pack) => persist(pack, blobTypeData));
   const pool = new BackupPool(
     {
       idKey: repository.keys.idKey,
       blobKey: repository.keys.blobKey,
       gear: repository.keys.gear,
       chunker: repository.config.chunker,
-      packSize: repository.config.packSize,
       compressionLevel: repository.config.compressionLevel,
     },
     repository.index,
-    (pack) => persist(pack, blobTypeData),
+    (record) => dataPacks.add(record),
     options.workers,
   );
   const treePacker = new TreePacker(repository.keys, repository.config.packSize, repository.config.compressionLevel);
@@ -308,6 +308,7 @@ async function runBackup(
     const parentRoot = parent ? Buffer.from(parent.meta.tree, 'hex') : undefined;
     rootId = await (await walk(buildVirtualRoot(paths), parentRoot)).tree;
     await pool.finish();
+    await dataPacks.flush();
     const lastTrees = treePacker.flush();
     if (lastTrees) treeWrites.add(persist(lastTrees, blobTypeTree));
     await Promise.all([...treeWrites]);

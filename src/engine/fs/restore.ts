@@ -62,7 +62,7 @@ interface RangeTask {
 
 /** Reads of one pack merge blobs closer than this into one range. */
 const mergeGap = 1024 * 1024;
-const maxRange = 32 * 1024 * 1024;
+const maxRange = 8 * 1024 * 1024;
 
 function selector(includes: readonly string[]): (path: string) => 'all' | 'partial' | 'none' {
   const normalized = includes.map((include) => posix.normalize(`/${include}`).replace(/\/+$/, '') || '/');
@@ -290,7 +290,7 @@ async function restoreContent(
     let nextId = 1;
     const inFlight = new Set<Promise<void>>();
     for (const task of tasks) {
-      while (inFlight.size >= workers.length * 2) await Promise.race(inFlight);
+      while (inFlight.size >= workers.length + 1) await Promise.race(inFlight);
       if (errors.length > 0) throw errors[0];
       const packId = task.blobs[0]!.location.packId;
       let buffer = spare.pop();

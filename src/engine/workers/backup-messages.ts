@@ -1,5 +1,4 @@
 import type { ChunkerParams } from '../chunker.ts';
-import type { PackedBlob } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 
 /** Everything a backup worker needs, passed as `workerData`. */
@@ -8,11 +7,10 @@ export interface BackupWorkerSetup {
   readonly blobKey: Uint8Array;
   readonly gear: Uint32Array;
   readonly chunker: ChunkerParams;
-  readonly packSize: number;
   readonly compressionLevel: number;
 }
 
-/** A file for a worker to read, chunk, hash and (where new) compress, encrypt and pack. */
+/** A file for a worker to read, chunk, hash and (where new) compress and seal. */
 export interface FileTask {
   readonly path: string;
 }
@@ -32,7 +30,8 @@ export interface FileOutcome {
 
 export type FromBackupWorker =
   | { readonly kind: 'query'; readonly queryId: number; readonly ids: Uint8Array }
-  | { readonly kind: 'pack'; readonly packId: Uint8Array; readonly bytes: Uint8Array; readonly blobs: PackedBlob[] }
+  /** A sealed pack record (header ‖ payload) of a new data blob; its buffer comes back by `recycle`. */
+  | { readonly kind: 'record'; readonly record: Uint8Array }
   | { readonly kind: 'result'; readonly jobId: number; readonly files: FileOutcome[] }
   | { readonly kind: 'flushed' }
   | { readonly kind: 'fatal'; readonly message: string };

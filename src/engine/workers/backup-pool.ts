@@ -2,16 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
-import type { PackedBlob } from '../pack.ts';
 import type { BackupWorkerSetup, FileOutcome, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
-
-/** A finished pack handed over by a worker; `release()` returns its buffer for reuse. */
-export interface FinishedPack {
-  readonly packId: string;
-  readonly bytes: Uint8Array;
-  readonly blobs: PackedBlob[];
-  release(): void;
-}
 
 /** Limits that bound the memory of queued work. */
 const maxQueuedFiles = 512;
@@ -42,7 +33,8 @@ export class BackupPool {
   readonly #index: BlobIndex;
   readonly #claimed = new Set<string>();
   readonly #jobs = new Map<number, { files: QueuedFile[]; worker: WorkerState }>();
-  readonly #onPack: (pack: FinishedPack) => Promise<void>;
+  readonly #onRecord: (record: Uint8Array) => Promise<void>;
+  #records: Promise<void> = Promise.resolve();
   #nextJobId = 1;
   #batch: QueuedFile[] = [];
   #batchBytes = 0;
@@ -50,7 +42,6 @@ export class BackupPool {
   #queuedFiles = 0;
   #capacityWaiters: (() => void)[] = [];
   #failure: Error | undefined;
-  #packWrites = new Set<Promise<void>>();
 
   readonly #setup: BackupWorkerSetup;
   readonly #workerCount: number;
@@ -58,11 +49,11 @@ export class BackupPool {
   constructor(
     setup: BackupWorkerSetup,
     index: BlobIndex,
-    onPack: (pack: FinishedPack) => Promise<void>,
+    onRecord: (record: Uint8Array) => Promise<void>,
     workers = availableParallelism(),
   ) {
     this.#index = index;
-    this.#onPack = onPack;
+    this.#onRecord = onRecord;
     this.#setup = setup;
     this.#workerCount = Math.max(1, workers);
   }
@@ -113,18 +104,18 @@ export class BackupPool {
         this.#post(state, { kind: 'answer', queryId: message.queryId, needed });
         break;
       }
-      case 'pack': {
-        const bytes = message.bytes;
-        const pack: FinishedPack = {
-          packId: toHex(message.packId),
-          bytes,
-          blobs: message.blobs,
-          release: () =>
-            this.#post(state, { kind: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]),
-        };
-        const write = this.#onPack(pack).catch((error: Error) => this.#fail(error));
-        this.#packWrites.add(write);
-        void write.finally(() => this.#packWrites.delete(write));
+      case 'record': {
+        // Records are assembled strictly in arrival order; the buffer goes back once copied.
+        const record = message.record;
+        this.#records = this.#records
+          .then(() => this.#onRecord(record))
+          .then(
+            () =>
+              this.#post(state, { kind: 'recycle', buffer: record.buffer as ArrayBuffer }, [
+                record.buffer as ArrayBuffer,
+              ]),
+            (error: Error) => this.#fail(error),
+          );
         break;
       }
       case 'result': {
@@ -199,7 +190,7 @@ export class BackupPool {
     return { outcome };
   }
 
-  /** Closes every worker's open pack, waits until all packs are persisted, then stops the workers. */
+  /** Waits until every worker has finished its jobs and every record was handed to `onRecord`. */
   async finish(): Promise<void> {
     this.#dispatch();
     await Promise.all(
@@ -211,7 +202,7 @@ export class BackupPool {
           }),
       ),
     );
-    while (this.#packWrites.size > 0) await Promise.all([...this.#packWrites]);
+    await this.#records;
     if (this.#failure) throw this.#failure;
   }
 

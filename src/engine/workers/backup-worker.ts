@@ -1,17 +1,20 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { aeadOverhead } from '../aead.ts';
 import { computeBlobId } from '../blob-id.ts';
 import { Chunker } from '../chunker.ts';
 import { BlobCompressor } from '../compression.ts';
 import { blobTypeData, flagCompressed } from '../format.ts';
-import { PackBuilder, packedSize, trailerEntryLength, trailerFooterLength } from '../pack.ts';
+import { recordHeaderLength, sealRecord } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 import type { BackupWorkerSetup, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
+import { noteProcessed } from './garbage.ts';
 
 /**
  * Backup worker: reads files with synchronous I/O (cheap in a worker), chunks them, computes
- * keyed IDs, asks the main thread which blobs are new, then compresses, encrypts and packs
- * those. Memory is fixed per worker: one read window and at most two pack buffers, reused.
+ * keyed IDs, asks the main thread which blobs are new, then compresses and seals those into
+ * pack records that the main thread assembles into packs. Memory is fixed per worker: one
+ * read window and at most three record buffers, reused.
  */
 const setup = workerData as BackupWorkerSetup;
 const port = parentPort!;
@@ -25,7 +28,7 @@ const readBlock = 1024 * 1024;
 const zeroBlock = 64 * 1024;
 const zeros = new Uint8Array(zeroBlock);
 const zeroReadSize = 256 * 1024;
-const packCapacity = setup.packSize + 64 * 1024;
+const recordCapacity = maxSize + recordHeaderLength + aeadOverhead;
 const compressor = new BlobCompressor(setup.compressionLevel);
 
 function send(message: FromBackupWorker, transfer: ArrayBuffer[] = []): void {
@@ -34,8 +37,10 @@ function send(message: FromBackupWorker, transfer: ArrayBuffer[] = []): void {
 
 let nextQueryId = 1;
 const waitingQueries = new Map<number, (needed: Uint8Array) => void>();
+/** Record buffers: sealed blobs travel to the main thread and come back for reuse. */
 const spareBuffers: ArrayBuffer[] = [];
 let buffersOut = 0;
+const maxBuffersOut = 3;
 let bufferWaiter: (() => void) | undefined;
 const jobs: { jobId: number; files: readonly FileTask[] }[] = [];
 let running = false;
@@ -48,39 +53,34 @@ interface PendingChunk {
 }
 let pending: PendingChunk[] = [];
 
-let builder: PackBuilder | undefined;
-
-async function takeBuffer(): Promise<ArrayBuffer> {
-  // Two buffers per worker: one filling, one being written by the main thread.
-  while (spareBuffers.length === 0 && buffersOut >= 2) {
+async function takeBuffer(minimum: number): Promise<ArrayBuffer> {
+  while (spareBuffers.length === 0 && buffersOut >= maxBuffersOut) {
     await new Promise<void>((resolve) => {
       bufferWaiter = resolve;
     });
   }
   buffersOut += 1;
-  return spareBuffers.pop() ?? new ArrayBuffer(packCapacity);
-}
-
-async function closePack(): Promise<void> {
-  if (!builder || builder.blobCount === 0) return;
-  const { bytes, id } = builder.finish();
-  const blobs = builder.entries.map((entry) => ({ ...entry }));
-  builder = undefined;
-  send({ kind: 'pack', packId: id, bytes, blobs }, [bytes.buffer as ArrayBuffer]);
+  const spare = spareBuffers.pop();
+  // Buffers are sized for the largest record; only the bytes actually written are touched.
+  return spare && spare.byteLength >= minimum ? spare : new ArrayBuffer(Math.max(minimum, recordCapacity));
 }
 
 async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
   const compressed = compressor.compress(plain);
   const payload = compressed ?? plain;
-  if (
-    builder &&
-    builder.length + builder.blobCount * trailerEntryLength + packedSize(payload.byteLength) + trailerFooterLength >
-      setup.packSize
-  ) {
-    await closePack();
-  }
-  if (!builder) builder = new PackBuilder(blobTypeData, new Uint8Array(await takeBuffer()));
-  builder.add(setup.blobKey, id, blobTypeData, compressed ? flagCompressed : 0, plain.byteLength, payload);
+  const buffer = new Uint8Array(await takeBuffer(recordHeaderLength + payload.byteLength + aeadOverhead));
+  const length = sealRecord(
+    setup.blobKey,
+    id,
+    blobTypeData,
+    compressed ? flagCompressed : 0,
+    plain.byteLength,
+    payload,
+    buffer,
+  );
+  const record = buffer.subarray(0, length);
+  send({ kind: 'record', record }, [buffer.buffer as ArrayBuffer]);
+  noteProcessed(plain.byteLength);
 }
 
 /** Asks the main thread which pending chunks are new, then packs those. */
@@ -198,7 +198,6 @@ async function runJobs(): Promise<void> {
     }
     if (flushRequested) {
       flushRequested = false;
-      await closePack();
       send({ kind: 'flushed' });
     }
   } catch (error) {
@@ -220,7 +219,7 @@ port.on('message', (message: ToBackupWorker) => {
       break;
     case 'recycle':
       buffersOut -= 1;
-      if (message.buffer.byteLength === packCapacity) spareBuffers.push(message.buffer);
+      spareBuffers.push(message.buffer);
       bufferWaiter?.();
       bufferWaiter = undefined;
       break;

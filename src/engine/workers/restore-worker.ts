@@ -6,6 +6,7 @@ import { BlobDecompressor } from '../compression.ts';
 import { CorruptDataError } from '../errors.ts';
 import { flagCompressed } from '../format.ts';
 import { openRecord, recordHeaderLength } from '../pack.ts';
+import { noteProcessed } from './garbage.ts';
 import type { FromRestoreWorker, RestoreFailure, RestoreWorkerSetup, ToRestoreWorker } from './restore-messages.ts';
 
 /**
@@ -49,6 +50,7 @@ port.on('message', (message: ToRestoreWorker) => {
       if (plain.byteLength !== location.plainLength || !bytesEqual(computeBlobId(setup.idKey, plain), location.id)) {
         throw new CorruptDataError('blob does not match its ID');
       }
+      noteProcessed(location.storedLength);
       for (const destination of destinations) {
         writeAll(destination.path, plain, destination.offset);
         bytesWritten += plain.byteLength;

@@ -54,6 +54,7 @@ export {
   type RegistrationInput,
   registerManualConsumption,
 } from './registrations.ts';
+export { registerBillingRoutes } from './routes.ts';
 export { postRun, type RunOptions, runBilling } from './run.ts';
 export {
   getRun,

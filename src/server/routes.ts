@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { registerBillingRoutes } from '../billing/index.ts';
 import { createMoveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
 import { registerReportingRoutes } from '../reporting/index.ts';
 import { registerTenancyRoutes } from '../tenancy/index.ts';
+import { registerUsageRoutes } from '../usage/index.ts';
 import { registerCertificateRoutes } from './certificate-routes.ts';
 import type { ServerContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
@@ -16,4 +18,6 @@ export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): 
   registerIdentityRoutes(app, app.identity);
   await registerTenancyRoutes(app, ctx, { moveImpact: createMoveImpactProvider(ctx.clock) });
   registerReportingRoutes(app, ctx, { secrets: app.identity.box });
+  registerUsageRoutes(app, ctx);
+  registerBillingRoutes(app, ctx);
 }

@@ -31,5 +31,6 @@ export {
   subtreeUsageOnDay,
   sumFigures,
 } from './rollup-store.ts';
+export { registerUsageRoutes } from './routes.ts';
 export { type ConsumptionSample, recordConsumption, retireDataSource } from './sample-store.ts';
 export type { QuotaStateName, UsageTables } from './tables.ts';

@@ -3,6 +3,7 @@ import { identityFixtures } from './identity-fixtures.ts';
 import { reportingFixtures } from './reporting-fixtures.ts';
 import { serverFixtures } from './server-fixtures.ts';
 import { tenancyFixtures } from './tenancy-fixtures.ts';
+import { usageBillingFixtures } from './usage-billing-fixtures.ts';
 
 /** Every module's matrix fixtures. A new route module adds its list here. */
 export const matrixFixtures: readonly MatrixFixture[] = [
@@ -10,4 +11,5 @@ export const matrixFixtures: readonly MatrixFixture[] = [
   ...serverFixtures,
   ...tenancyFixtures,
   ...reportingFixtures,
+  ...usageBillingFixtures,
 ];

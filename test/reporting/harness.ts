@@ -131,13 +131,20 @@ export async function buildReportingWorld(
     queue,
     dataSources,
     secrets: server.identity.box,
+    ...options.reporting,
     mail: {
       defaultSmtp: { host: '127.0.0.1', port: smtp.port, security: 'none', username: null, password: null },
       defaultSender: 'coffer@msp.test',
       random: () => 1,
+      ...options.reporting?.mail,
     },
-    webhooks: { allowInsecureLoopback: true, resolve: async () => ['127.0.0.1'], timeoutMs: 5_000, random: () => 1 },
-    ...options.reporting,
+    webhooks: {
+      allowInsecureLoopback: true,
+      resolve: async () => ['127.0.0.1'],
+      timeoutMs: 5_000,
+      random: () => 1,
+      ...options.reporting?.webhooks,
+    },
   });
   const handlers = reportingJobHandlers(runtime);
   const scheduler = createScheduler({ database: server.database, clock, queue });

@@ -53,6 +53,8 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Pr
   if (url.username || url.password) {
     throw new UnsafeWebhookUrlError('webhook URL must not carry credentials; the request is signed instead');
   }
+  const insecure = 'webhook URL must use https (plain http only to loopback, in development)';
+  if (url.protocol === 'http:' && !policy.allowInsecureLoopback) throw new UnsafeWebhookUrlError(insecure);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: string[];
   if (ipaddr.isValid(host)) {
@@ -61,17 +63,17 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Pr
     try {
       addresses = await (policy.resolve ?? resolveHost)(host);
     } catch (error) {
+      if (url.protocol === 'http:') throw new UnsafeWebhookUrlError(insecure);
       throw new UnsafeWebhookUrlError(
         `webhook host ${host} cannot be resolved (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       );
     }
     if (addresses.length === 0) throw new UnsafeWebhookUrlError(`webhook host ${host} has no address`);
   }
-  let allLoopback = true;
   for (const address of addresses) {
     const range = addressRange(address);
     if (range === 'loopback' && policy.allowInsecureLoopback) continue;
-    allLoopback = false;
+    if (url.protocol === 'http:') throw new UnsafeWebhookUrlError(insecure);
     if (range !== 'unicast') {
       const what = metadataAddresses.has(normalise(address)) ? 'a cloud metadata address' : `a ${range} address`;
       throw new UnsafeWebhookUrlError(
@@ -79,9 +81,6 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Pr
         { address, range },
       );
     }
-  }
-  if (url.protocol === 'http:' && !allLoopback) {
-    throw new UnsafeWebhookUrlError('webhook URL must use https (plain http only for loopback in development)');
   }
   return Object.freeze({ url, addresses: Object.freeze(addresses) });
 }

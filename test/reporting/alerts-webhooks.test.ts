@@ -38,7 +38,9 @@ describeEachDatabase('alerts and webhooks', (factory) => {
   }
 
   function hooksFor(subject: string) {
-    return receiver.received.filter((hook) => (JSON.parse(hook.body) as { subject: { id: string } }).subject.id === subject);
+    return receiver.received.filter(
+      (hook) => (JSON.parse(hook.body) as { subject: { id: string } }).subject.id === subject,
+    );
   }
 
   beforeAll(async () => {
@@ -47,19 +49,39 @@ describeEachDatabase('alerts and webhooks', (factory) => {
     units.c1 = await createUnit(world.server, world.server.rootId, { name: 'Customer One' });
     units.c2 = await createUnit(world.server, world.server.rootId, { name: 'Customer Two' });
     const base = '/api/v1/business-units';
-    await api('POST', `${base}/${units.c1}/alert-subscriptions`, {
-      subscriber: { email: 'ops@c1.test' },
-      eventTypes: ['backup.failed', 'webhook.disabled'],
-    }, 201);
-    await api('POST', `${base}/${world.server.rootId}/alert-subscriptions`, {
-      subscriber: { email: 'noc@msp.test' },
-      eventTypes: ['backup.failed'],
-    }, 201);
-    await api('POST', `${base}/${units.c2}/alert-subscriptions`, {
-      subscriber: { email: 'ops@c2.test' },
-      eventTypes: ['backup.failed'],
-    }, 201);
-    const hook = await api('POST', `${base}/${units.c1}/webhooks`, { url: receiver.url, eventTypes: ['backup.failed'] }, 201);
+    await api(
+      'POST',
+      `${base}/${units.c1}/alert-subscriptions`,
+      {
+        subscriber: { email: 'ops@c1.test' },
+        eventTypes: ['backup.failed', 'webhook.disabled'],
+      },
+      201,
+    );
+    await api(
+      'POST',
+      `${base}/${world.server.rootId}/alert-subscriptions`,
+      {
+        subscriber: { email: 'noc@msp.test' },
+        eventTypes: ['backup.failed'],
+      },
+      201,
+    );
+    await api(
+      'POST',
+      `${base}/${units.c2}/alert-subscriptions`,
+      {
+        subscriber: { email: 'ops@c2.test' },
+        eventTypes: ['backup.failed'],
+      },
+      201,
+    );
+    const hook = await api(
+      'POST',
+      `${base}/${units.c1}/webhooks`,
+      { url: receiver.url, eventTypes: ['backup.failed'] },
+      201,
+    );
     secret = hook.secret as string;
   });
 
@@ -106,11 +128,16 @@ describeEachDatabase('alerts and webhooks', (factory) => {
   });
 
   it('keeps a subtree silent during its maintenance window, and only that subtree', async () => {
-    await api('POST', `/api/v1/business-units/${units.c1}/maintenance-windows`, {
-      startsAt: new Date(world.clock.now()).toISOString(),
-      endsAt: new Date(world.clock.now() + 120 * minute).toISOString(),
-      reason: 'storage migration',
-    }, 201);
+    await api(
+      'POST',
+      `/api/v1/business-units/${units.c1}/maintenance-windows`,
+      {
+        startsAt: new Date(world.clock.now()).toISOString(),
+        endsAt: new Date(world.clock.now() + 120 * minute).toISOString(),
+        reason: 'storage migration',
+      },
+      201,
+    );
     const before = world.smtp.messages.length;
     await emit('backup.failed', units.c1, 'ds-2');
     await emit('backup.failed', units.c2, 'ds-3');

@@ -9,7 +9,8 @@ import { buildMatrix, type MatrixHarness } from './matrix/world.ts';
 
 /**
  * Every /api/v1 route of the real server × the principal's place relative to the target
- * unit × with and without the route's privilege × session and API key, plus anonymous.
+ * unit × with and without the route's privilege (for routes that require one) × session and
+ * API key, plus anonymous.
  * Privilege routes: inside the caller's subtree (same unit or below an ancestor) the
  * privilege decides 2xx/403; outside it the answer is 404. A route's fixture may state
  * another rule (and why). A route without a fixture fails the suite.
@@ -65,9 +66,12 @@ describeEachDatabase('authorization matrix', (factory) => {
         );
       }
       for (const relation of relations) {
-        for (const privileged of [true, false]) {
+        // Without a route privilege there is nothing to be without.
+        for (const privileged of route.access === 'privilege' ? [true, false] : [true]) {
           for (const credential of ['session', 'apikey'] as const) {
-            const principal = await harness.principal(relation, privileged, route.privilege, credential);
+            const principal = await harness.principal(relation, privileged, route.privilege, credential, {
+              fresh: fixture.consumesPrincipal === true,
+            });
             const request = await fixture.request(world, principal);
             const response = await injectAs(world.server.app, principal.credential, {
               method: request.method,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { IdentityDb } from './db.ts';
 import type { ApiKeyTable, RoleTable, UserTable } from './tables.ts';
 
@@ -10,6 +11,11 @@ export interface ApiKeyWithOwner {
   keyRole: Pick<RoleTable, 'id' | 'bu_id' | 'privileges'>;
   /** The owner's current role: a key never holds more than its owner does now. */
   userRole: Pick<RoleTable, 'id' | 'bu_id' | 'privileges'>;
+  /** The key's scope still lies inside its owner's unit (units move). */
+  scopeInsideUser: boolean;
+  /** The key's role is usable at its scope, the owner's role at the owner's unit. */
+  keyRoleUsable: boolean;
+  userRoleUsable: boolean;
 }
 
 export async function insertApiKey(db: IdentityDb, row: ApiKeyRow): Promise<void> {
@@ -37,6 +43,15 @@ export async function findApiKeyByPrefix(db: IdentityDb, prefix: string): Promis
       'key_role.privileges as kr_privileges',
       'user_role.bu_id as ur_bu_id',
       'user_role.privileges as ur_privileges',
+      sql<number>`case when exists (select 1 from bu_closure c where c.ancestor_id = users.bu_id and c.descendant_id = api_keys.scope_bu_id) then 1 else 0 end`.as(
+        'scope_inside_user',
+      ),
+      sql<number>`case when key_role.bu_id is null then 1 when exists (select 1 from bu_closure c where c.ancestor_id = key_role.bu_id and c.descendant_id = api_keys.scope_bu_id) then 1 else 0 end`.as(
+        'key_role_usable',
+      ),
+      sql<number>`case when user_role.bu_id is null then 1 when exists (select 1 from bu_closure c where c.ancestor_id = user_role.bu_id and c.descendant_id = users.bu_id) then 1 else 0 end`.as(
+        'user_role_usable',
+      ),
     ])
     .where('api_keys.prefix', '=', prefix)
     .executeTakeFirst();
@@ -51,6 +66,9 @@ export async function findApiKeyByPrefix(db: IdentityDb, prefix: string): Promis
     kr_privileges,
     ur_bu_id,
     ur_privileges,
+    scope_inside_user,
+    key_role_usable,
+    user_role_usable,
     ...key
   } = row;
   return {
@@ -65,6 +83,9 @@ export async function findApiKeyByPrefix(db: IdentityDb, prefix: string): Promis
     },
     keyRole: { id: key.role_id, bu_id: kr_bu_id, privileges: kr_privileges },
     userRole: { id: u_role_id, bu_id: ur_bu_id, privileges: ur_privileges },
+    scopeInsideUser: Number(scope_inside_user) === 1,
+    keyRoleUsable: Number(key_role_usable) === 1,
+    userRoleUsable: Number(user_role_usable) === 1,
   };
 }
 

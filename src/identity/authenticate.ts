@@ -4,11 +4,10 @@ import { findApiKeyByPrefix, touchApiKey } from './api-key-store.ts';
 import { addressAllowed } from './cidr.ts';
 import type { IdentityDb } from './db.ts';
 import { CredentialRejectedError } from './errors.ts';
-import { intersect, parsePrivileges, roleUsableAt } from './principal.ts';
+import { intersect, parsePrivileges } from './principal.ts';
 import { deleteSession, findSessionByTokenHash, touchSession } from './session-store.ts';
 import { mfaRequiredAt } from './settings.ts';
 import { sameDigest, sha256Hex } from './tokens.ts';
-import { ancestorIds } from './unit-store.ts';
 
 /**
  * What a session may do right now: `password` (must change its password first), `enrol`
@@ -57,7 +56,7 @@ function reject(kind: 'session' | 'apikey', reason: string): AuthenticationResul
 async function authenticateSession(db: IdentityDb, token: string, now: number): Promise<AuthenticationResult> {
   const found = await findSessionByTokenHash(db, sha256Hex(token));
   if (!found) return reject('session', 'The session has ended; sign in again');
-  const { session, user, role } = found;
+  const { session, user, role, roleUsable } = found;
   const idleEnd = session.last_seen_at + session.idle_minutes * 60_000;
   if (session.expires_at <= now || idleEnd <= now) {
     await deleteSession(db, session.id);
@@ -67,8 +66,7 @@ async function authenticateSession(db: IdentityDb, token: string, now: number): 
     await deleteSession(db, session.id);
     return reject('session', 'The account is disabled');
   }
-  const path = await ancestorIds(db, user.bu_id);
-  const privileges = roleUsableAt(role.bu_id, path) ? parsePrivileges(role.privileges) : new Set<string>();
+  const privileges = roleUsable ? parsePrivileges(role.privileges) : new Set<string>();
   let stage: SessionStage = 'full';
   if (user.must_change_password === 1) stage = 'password';
   else if (session.mfa_verified !== 1 && (await mfaRequiredAt(db, user.bu_id))) stage = 'enrol';
@@ -109,17 +107,11 @@ async function authenticateApiKey(db: IdentityDb, input: CredentialInput): Promi
   }
   // The key's scope must still lie inside its user's subtree (units move); its privileges
   // are those of its role that the user still holds now.
-  const scopePath = await ancestorIds(db, key.scope_bu_id);
-  const userIndex = scopePath.indexOf(user.bu_id);
-  if (userIndex < 0) return reject('apikey', "The API key's scope is no longer inside its user's unit");
-  const userPath = scopePath.slice(userIndex);
-  const keyPrivileges = roleUsableAt(keyRole.bu_id, scopePath)
-    ? parsePrivileges(keyRole.privileges)
-    : new Set<string>();
-  const userPrivileges = roleUsableAt(userRole.bu_id, userPath)
-    ? parsePrivileges(userRole.privileges)
-    : new Set<string>();
-  await touchApiKey(db, key.id, input.now);
+  if (!found.scopeInsideUser) return reject('apikey', "The API key's scope is no longer inside its user's unit");
+  const keyPrivileges = found.keyRoleUsable ? parsePrivileges(keyRole.privileges) : new Set<string>();
+  const userPrivileges = found.userRoleUsable ? parsePrivileges(userRole.privileges) : new Set<string>();
+  if (key.last_used_at === null || input.now - key.last_used_at >= touchIntervalMs)
+    await touchApiKey(db, key.id, input.now);
   return {
     status: 'ok',
     auth: {

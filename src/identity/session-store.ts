@@ -9,6 +9,8 @@ export interface SessionWithUser {
   session: SessionRow;
   user: UserTable;
   role: RoleTable;
+  /** The role is built in or defined at the user's unit or an ancestor (units move). */
+  roleUsable: boolean;
 }
 
 export async function insertSession(db: IdentityDb, row: SessionRow): Promise<void> {
@@ -38,6 +40,9 @@ export async function findSessionByTokenHash(db: IdentityDb, tokenHash: string):
       'roles.builtin as r_builtin',
       'roles.created_at as r_created_at',
       'roles.updated_at as r_updated_at',
+      sql<number>`case when roles.bu_id is null then 1 when exists (select 1 from bu_closure c where c.ancestor_id = roles.bu_id and c.descendant_id = users.bu_id) then 1 else 0 end`.as(
+        'role_usable',
+      ),
     ])
     .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
@@ -79,6 +84,7 @@ export async function findSessionByTokenHash(db: IdentityDb, tokenHash: string):
       created_at: row.r_created_at,
       updated_at: row.r_updated_at,
     },
+    roleUsable: Number(row.role_usable) === 1,
   };
 }
 

@@ -3,6 +3,7 @@ import { describeEachDatabase } from '../helpers/databases.ts';
 import {
   buildIdentityServer,
   createApiKey,
+  createRole,
   createSession,
   createUnit,
   createUser,
@@ -18,6 +19,11 @@ describeEachDatabase('move impact', (factory) => {
     const eastAdmin = await createUser(server, { buId: east, role: 'read-only' });
     const westAdmin = await createUser(server, { buId: west, role: 'read-only' });
     const inside = await createUser(server, { buId: moving, role: 'read-only' });
+    // A role defined at East is usable in Moving only while Moving lies under East.
+    const eastRole = await createRole(server, east, ['bu.read', 'user.read']);
+    const eastRoleHolder = await createUser(server, { buId: moving, roleId: eastRole });
+    const holderSession = await createSession(server, eastRoleHolder);
+    const holderKey = await createApiKey(server, eastRoleHolder);
     const eastKey = await createApiKey(server, eastAdmin);
     const root = await createSession(server, await createUser(server, { buId: server.rootId }));
 
@@ -43,6 +49,8 @@ describeEachDatabase('move impact', (factory) => {
       injectAs(server.app, credential, { method: 'GET', url: `/api/v1/users?buId=${moving}` });
     expect((await read(eastSession)).statusCode).toBe(200);
     expect((await read(westSession)).statusCode).toBe(404);
+    expect((await read(holderSession)).statusCode).toBe(200);
+    expect((await read(holderKey)).statusCode).toBe(200);
     const moved = await injectAs(server.app, root, {
       method: 'POST',
       url: `/api/v1/business-units/${moving}/move`,
@@ -52,5 +60,8 @@ describeEachDatabase('move impact', (factory) => {
     expect((await read(eastSession)).statusCode).toBe(404);
     expect((await read(eastKey)).statusCode).toBe(404);
     expect((await read(westSession)).statusCode).toBe(200);
+    // Moved away from where its role is defined, the holder keeps its reach but loses the role's privileges.
+    expect((await read(holderSession)).statusCode).toBe(403);
+    expect((await read(holderKey)).statusCode).toBe(403);
   });
 });

@@ -60,6 +60,11 @@ export interface MatrixCell {
 export interface MatrixFixture {
   /** `METHOD /path/with/:params`, exactly as the route is registered. */
   readonly route: string;
+  /**
+   * The request changes the principal itself (signs out, changes its password, enrols
+   * TOTP): it gets a principal of its own. Otherwise principals are shared between routes.
+   */
+  readonly consumesPrincipal?: boolean;
   /** Builds whatever the request needs (fresh for every call) and returns the request. */
   request(world: MatrixWorld, principal: MatrixPrincipal | null): Promise<MatrixRequest>;
   /**

@@ -49,6 +49,7 @@ export const identityFixtures: readonly MatrixFixture[] = [
   // --- sign-in (public) ---
   {
     route: 'POST /api/v1/auth/sign-in',
+    consumesPrincipal: true,
     async request(world) {
       const user = await freshUser(world);
       return { method: 'POST', url: '/api/v1/auth/sign-in', payload: { email: user.email, password: user.password } };
@@ -89,12 +90,14 @@ export const identityFixtures: readonly MatrixFixture[] = [
   // --- the caller's own account (authenticated) ---
   {
     route: 'POST /api/v1/auth/sign-out',
+    consumesPrincipal: true,
     async request() {
       return { method: 'POST', url: '/api/v1/auth/sign-out' };
     },
   },
   {
     route: 'POST /api/v1/auth/change-password',
+    consumesPrincipal: true,
     async request(world, principal) {
       const user = await selfOf(world, principal);
       return {
@@ -113,6 +116,7 @@ export const identityFixtures: readonly MatrixFixture[] = [
   },
   {
     route: 'POST /api/v1/me/totp',
+    consumesPrincipal: true,
     async request() {
       return { method: 'POST', url: '/api/v1/me/totp', payload: {} };
     },
@@ -120,6 +124,7 @@ export const identityFixtures: readonly MatrixFixture[] = [
   },
   {
     route: 'POST /api/v1/me/totp/confirm',
+    consumesPrincipal: true,
     async request(world, principal) {
       const secret = await enrolTotp(world, await selfOf(world, principal), false);
       return { method: 'POST', url: '/api/v1/me/totp/confirm', payload: { code: currentCode(world, secret) } };
@@ -128,6 +133,7 @@ export const identityFixtures: readonly MatrixFixture[] = [
   },
   {
     route: 'DELETE /api/v1/me/totp',
+    consumesPrincipal: true,
     async request(world, principal) {
       const user = await selfOf(world, principal);
       await enrolTotp(world, user, true);
@@ -137,6 +143,7 @@ export const identityFixtures: readonly MatrixFixture[] = [
   },
   {
     route: 'POST /api/v1/me/totp/recovery-codes',
+    consumesPrincipal: true,
     async request(world, principal) {
       const secret = await enrolTotp(world, await selfOf(world, principal), true);
       return { method: 'POST', url: '/api/v1/me/totp/recovery-codes', payload: { code: currentCode(world, secret) } };

@@ -14,16 +14,20 @@ import type { MatrixPrincipal, MatrixUnits, MatrixWorld, Relation } from './fixt
 
 export interface MatrixHarness {
   readonly world: MatrixWorld;
-  /** A fresh user at the unit of `relation`, with a role holding everything or everything but `privilege`. */
+  /**
+   * A user at the unit of `relation` with a role holding everything or everything but
+   * `privilege`, signed in or with an API key. Shared between routes unless `fresh`.
+   */
   principal(
     relation: Relation,
     privileged: boolean,
     privilege: string | undefined,
     kind: 'session' | 'apikey',
+    options?: { fresh?: boolean },
   ): Promise<MatrixPrincipal>;
 }
 
-/** One server and tree per database; principals are created fresh for every request. */
+/** One server and tree per database; principals are created on first use. */
 export async function buildMatrix(factory: TestDatabaseFactory): Promise<MatrixHarness> {
   const server = await buildIdentityServer(factory);
   const root = server.rootId;
@@ -55,20 +59,35 @@ export async function buildMatrix(factory: TestDatabaseFactory): Promise<MatrixH
     return id;
   }
 
+  async function create(
+    relation: Relation,
+    privileged: boolean,
+    privilege: string | undefined,
+    kind: 'session' | 'apikey',
+  ) {
+    const buId = unitOf[relation];
+    const roleId =
+      privileged || !privilege
+        ? builtinRoleId('administrator')
+        : await roleWithout(privilege, relation === 'otherRoot' ? otherRoot : root);
+    const user = await createUser(server, { buId, roleId });
+    const credential =
+      kind === 'session' ? await createSession(server, user, { mfaVerified: true }) : await createApiKey(server, user);
+    return { relation, privileged, credential, user };
+  }
+
+  const shared = new Map<string, Promise<MatrixPrincipal>>();
   return {
     world,
-    async principal(relation, privileged, privilege, kind) {
-      const buId = unitOf[relation];
-      const roleId =
-        privileged || !privilege
-          ? builtinRoleId('administrator')
-          : await roleWithout(privilege, relation === 'otherRoot' ? otherRoot : root);
-      const user = await createUser(server, { buId, roleId });
-      const credential =
-        kind === 'session'
-          ? await createSession(server, user, { mfaVerified: true })
-          : await createApiKey(server, user);
-      return { relation, privileged, credential, user };
+    principal(relation, privileged, privilege, kind, options = {}) {
+      if (options.fresh) return create(relation, privileged, privilege, kind);
+      const key = `${relation}/${privileged || !privilege ? '*' : privilege}/${kind}`;
+      let principal = shared.get(key);
+      if (!principal) {
+        principal = create(relation, privileged, privilege, kind);
+        shared.set(key, principal);
+      }
+      return principal;
     },
   };
 }

@@ -19,6 +19,7 @@ import type { ServerContext } from './context.ts';
 import { registerMetrics } from './metrics.ts';
 import { handleError, handleNotFound } from './problem.ts';
 import { registerRoutes } from './routes.ts';
+import { registerStaticUi } from './static-ui.ts';
 import { createValidatorCompiler } from './validation.ts';
 
 export interface BuildServerOptions {
@@ -151,5 +152,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   await registerRoutes(app, ctx);
+  await registerStaticUi(app);
   return app;
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addChildren,
+  createTree,
+  invalidateChildren,
+  keyAction,
+  reveal,
+  setExpanded,
+  type TreeUnit,
+  visibleRows,
+} from '../../web/src/hierarchy/tree-model.ts';
+
+const unit = (id: string, parentId: string | null): TreeUnit => ({ id, parentId, name: `Unit ${id}`, code: null });
+const labels = (rows: ReturnType<typeof visibleRows>) =>
+  rows.map((row) =>
+    row.kind === 'unit' ? `${'  '.repeat(row.level)}${row.unit.id}` : `${'  '.repeat(row.level)}[more ${row.parentId}]`,
+  );
+
+describe('hierarchy tree model', () => {
+  it('lists expanded units depth first with a "more" row while pages remain', () => {
+    let tree = createTree(unit('root', null));
+    expect(labels(visibleRows(tree))).toEqual(['root', '  [more root]']);
+    tree = addChildren(tree, 'root', [unit('a', 'root'), unit('b', 'root')], 'cursor-2', false);
+    expect(labels(visibleRows(tree))).toEqual(['root', '  a', '  b', '  [more root]']);
+    tree = addChildren(tree, 'root', [unit('c', 'root')], null, true);
+    tree = setExpanded(tree, 'a', true);
+    tree = addChildren(tree, 'a', [unit('a1', 'a')], null, false);
+    expect(labels(visibleRows(tree))).toEqual(['root', '  a', '    a1', '  b', '  c']);
+    const rowB = visibleRows(tree).find((row) => row.kind === 'unit' && row.unit.id === 'b');
+    expect(rowB).toMatchObject({ expandable: true, expanded: false });
+    tree = setExpanded(tree, 'b', true);
+    tree = addChildren(tree, 'b', [], null, false);
+    expect(visibleRows(tree).find((row) => row.kind === 'unit' && row.unit.id === 'b')).toMatchObject({
+      expandable: false,
+    });
+  });
+
+  it('reveals a deep unit without loading its siblings, then merges it with the loaded page', () => {
+    let tree = addChildren(createTree(unit('root', null)), 'root', [unit('a', 'root')], 'next', false);
+    tree = reveal(tree, [unit('root', null), unit('z', 'root'), unit('z1', 'z')]);
+    expect(labels(visibleRows(tree))).toEqual(['root', '  a', '  z', '    z1', '    [more z]', '  [more root]']);
+    tree = addChildren(tree, 'root', [unit('y', 'root'), unit('z', 'root')], null, true);
+    expect(labels(visibleRows(tree)).slice(0, 4)).toEqual(['root', '  a', '  y', '  z']);
+    tree = invalidateChildren(tree, ['z']);
+    expect(tree.children.has('z')).toBe(false);
+  });
+
+  it('follows the ARIA tree keys', () => {
+    let tree = addChildren(createTree(unit('root', null)), 'root', [unit('a', 'root'), unit('b', 'root')], null, false);
+    tree = setExpanded(tree, 'a', true);
+    tree = addChildren(tree, 'a', [unit('a1', 'a')], null, false);
+    const rows = visibleRows(tree);
+    expect(keyAction(rows, 0, 'ArrowDown')).toEqual({ kind: 'focus', index: 1 });
+    expect(keyAction(rows, 1, 'ArrowLeft')).toEqual({ kind: 'collapse', index: 1 });
+    expect(keyAction(rows, 2, 'ArrowLeft')).toEqual({ kind: 'focus', index: 1 });
+    expect(keyAction(rows, 3, 'ArrowRight')).toEqual({ kind: 'expand', index: 3 });
+    expect(keyAction(rows, 3, 'End')).toEqual({ kind: 'focus', index: 3 });
+    expect(keyAction(rows, 2, 'Enter')).toEqual({ kind: 'activate', index: 2 });
+    expect(keyAction(rows, 0, 'x')).toEqual({ kind: 'none' });
+  });
+
+  it('stays fast with 10,000 units under one parent and 10,000 spread over levels', () => {
+    let tree = createTree(unit('root', null));
+    for (let page = 0; page < 50; page++) {
+      const items = Array.from({ length: 200 }, (_, i) => unit(`u${page * 200 + i}`, 'root'));
+      tree = addChildren(tree, 'root', items, page < 49 ? `p${page + 1}` : null, page > 0);
+    }
+    const started = performance.now();
+    const rows = visibleRows(tree);
+    const elapsed = performance.now() - started;
+    expect(rows).toHaveLength(10_001);
+    expect(elapsed).toBeLessThan(200);
+
+    let deep = createTree(unit('root', null));
+    for (let group = 0; group < 100; group++) {
+      deep = addChildren(deep, 'root', [unit(`g${group}`, 'root')], group < 99 ? 'more' : null, group > 0);
+      deep = setExpanded(deep, `g${group}`, true);
+      deep = addChildren(
+        deep,
+        `g${group}`,
+        Array.from({ length: 99 }, (_, i) => unit(`g${group}-${i}`, `g${group}`)),
+        null,
+        false,
+      );
+    }
+    expect(visibleRows(deep)).toHaveLength(1 + 100 * 100);
+  });
+});

@@ -7,6 +7,7 @@ import {
   PermanentJobError,
   type ScheduleInput,
 } from '../platform/jobs/index.ts';
+import { billingEventSource } from './adapters/billing.ts';
 import { tenancyBrandProvider } from './adapters/tenancy-brand.ts';
 import { usageEventSource, usageModuleProvider } from './adapters/usage.ts';
 import { checkAgents } from './agent-watch.ts';
@@ -44,7 +45,7 @@ export interface ReportingOptions {
   readonly usage?: UsageProvider;
   readonly brands?: BrandProvider;
   readonly settings?: SettingsProvider;
-  /** Outboxes of other modules drained by the tick (default: usage's quota changes). */
+  /** Outboxes of other modules drained by the tick (default: usage's quota changes, billing's posted runs). */
   readonly eventSources?: readonly ExternalEventSource[];
   readonly mail?: Partial<MailOptions> & { readonly defaultSmtp: SmtpSettings | null; readonly defaultSender?: string };
   readonly webhooks?: Partial<WebhookOptions>;
@@ -99,7 +100,10 @@ export function createReporting(options: ReportingOptions): ReportingRuntime {
     mail,
     webhooks,
   });
-  const eventSources = options.eventSources ?? [usageEventSource(options.database, options.clock)];
+  const eventSources = options.eventSources ?? [
+    usageEventSource(options.database, options.clock),
+    billingEventSource(options.database, options.clock),
+  ];
   return Object.freeze({
     deps,
     eventSources,

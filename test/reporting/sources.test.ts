@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { newId } from '../../src/platform/index.ts';
 import { recordConsumption, refreshQuotaStates } from '../../src/usage/index.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { createSession, createUnit, setSetting } from '../helpers/principals.ts';
@@ -140,6 +141,53 @@ describeEachDatabase('reports and alerts fed by usage, agents and the job queue'
     expect(world.smtp.to('alerts@customer.test').map((m) => m.subject)).toContain(
       'Coffer: Recovered: the agent of fs-1 is online again',
     );
+  });
+
+  it('turns a posted billing run into a notice for subscribers and webhooks', async () => {
+    await api(
+      'POST',
+      `/api/v1/business-units/${unit}/alert-subscriptions`,
+      {
+        subscriber: { email: 'finance@customer.test' },
+        eventTypes: ['billing.run_posted'],
+      },
+      201,
+    );
+    // What billing writes to its event outbox when a run is posted (src/billing/run.ts).
+    const now = world.clock.now();
+    await world.server.database.kysely
+      .withTables<{
+        billing_events: {
+          id: string;
+          kind: string;
+          bu_id: string | null;
+          payload: string;
+          created_at: number;
+          delivered_at: number | null;
+        };
+      }>()
+      .insertInto('billing_events')
+      .values({
+        id: newId(now),
+        kind: 'billing.run.posted',
+        bu_id: unit,
+        payload: JSON.stringify({
+          runId: 'run-7',
+          sellerBuId: unit,
+          runDate: '2026-07-13',
+          lineCount: 3,
+          totals: { EUR: '12345' },
+        }),
+        created_at: now,
+        delivered_at: null,
+      })
+      .execute();
+    await world.at(now + 5 * 60_000);
+    const [mail] = world.smtp.to('finance@customer.test');
+    expect(mail!.subject).toBe('Coffer: Billing run posted: billing run 2026-07-13');
+    expect(mail!.text).toContain('totalsMinorUnits: EUR 12345');
+    await world.at(now + 10 * 60_000);
+    expect(world.smtp.to('finance@customer.test')).toHaveLength(1);
   });
 
   it("sends the operators' server report with dead jobs", async () => {

@@ -58,7 +58,9 @@ function size(bytes: number): string {
 }
 
 async function openStore(options: CommonOptions): Promise<BlobStore> {
-  const { FsBlobStore } = await import('../storage/index.ts');
+  // The module itself, not storage/index.ts: that one also loads the S3 SDK (~0.5 s and
+  // tens of MiB per command) which a local repository never uses.
+  const { FsBlobStore } = await import('../storage/fs-blob-store.ts');
   return new FsBlobStore(options.repo);
 }
 

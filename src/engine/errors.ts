@@ -45,3 +45,11 @@ export class NotFoundInRepositoryError extends EngineError {
     super('not_found', message);
   }
 }
+
+/**
+ * True for a store's "object does not exist" error. Matched by its stable code rather than
+ * its class, so the engine needs no runtime import of any store implementation.
+ */
+export function isBlobNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'blob_not_found';
+}

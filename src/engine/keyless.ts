@@ -1,4 +1,5 @@
-import { BlobNotFoundError, type BlobStore } from '../storage/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import { isBlobNotFound } from './errors.ts';
 import { dataPrefix, indexPrefix, packIdFromKey, packKey, snapshotsPrefix } from './format.ts';
 import { decodeIndexFile, encodeIndexFile, type IndexedPack } from './index-file.ts';
 import { parseTrailer, trailerFooterLength, trailerLength } from './pack.ts';
@@ -40,7 +41,7 @@ export async function readIndexFiles(
     try {
       files.push({ id, packs: decodeIndexFile(await store.get(info.key), id) });
     } catch (error) {
-      if (error instanceof BlobNotFoundError) continue;
+      if (isBlobNotFound(error)) continue;
       damaged.push({ id, error: (error as Error).message });
     }
   }
@@ -59,7 +60,7 @@ export async function readSnapshotEnvelopes(
     try {
       snapshots.push({ id, envelope: decodeSnapshotEnvelope(await store.get(info.key), id) });
     } catch (error) {
-      if (error instanceof BlobNotFoundError) continue;
+      if (isBlobNotFound(error)) continue;
       damaged.push({ id, error: (error as Error).message });
     }
   }

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { BlobNotFoundError, type BlobStore } from '../storage/index.ts';
+import type { BlobStore } from '../storage/index.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex, type BlobLocation } from './blob-index.ts';
 import { bytesEqual, toHex } from './bytes.ts';
 import { type ChunkerParams, defaultChunkerParams } from './chunker.ts';
 import { decompressBlob, defaultCompressionLevel } from './compression.ts';
-import { CorruptDataError, NotFoundInRepositoryError, RepositoryError, WrongPasswordError } from './errors.ts';
+import {
+  CorruptDataError,
+  isBlobNotFound,
+  NotFoundInRepositoryError,
+  RepositoryError,
+  WrongPasswordError,
+} from './errors.ts';
 import {
   type BlobType,
   configKey,
@@ -89,7 +95,7 @@ export async function readRepositoryConfig(store: BlobStore): Promise<Repository
   try {
     return decodeConfig(await store.get(configKey));
   } catch (error) {
-    if (error instanceof BlobNotFoundError) throw new RepositoryError('no repository there (config is missing)');
+    if (isBlobNotFound(error)) throw new RepositoryError('no repository there (config is missing)');
     throw error;
   }
 }
@@ -175,7 +181,7 @@ export class Repository {
         this.addIndexedPacks(packs);
         this.indexFiles.add(id);
       } catch (error) {
-        if (error instanceof BlobNotFoundError) continue;
+        if (isBlobNotFound(error)) continue;
         damaged.push({ key: info.key, error: (error as Error).message });
       }
     }
@@ -310,7 +316,7 @@ export class Repository {
     try {
       bytes = await this.store.get(`${snapshotsPrefix}${id}`);
     } catch (error) {
-      if (error instanceof BlobNotFoundError) throw new NotFoundInRepositoryError(`snapshot ${id} does not exist`);
+      if (isBlobNotFound(error)) throw new NotFoundInRepositoryError(`snapshot ${id} does not exist`);
       throw error;
     }
     const envelope = decodeSnapshotEnvelope(bytes, id);

@@ -38,10 +38,10 @@ export { type DryRun, type DryRunDropped, type DryRunLine, dryRun } from './dry-
 export { type BillingEvent, markBillingEventsDelivered, pendingBillingEvents } from './events.ts';
 export { csvColumns, exportRun, type RunExport } from './export.ts';
 export {
+  billingBackground,
   billingDailyJob,
   billingJobHandlers,
   type DueBillingResult,
-  declareBillingSchedules,
   runDueBilling,
 } from './jobs.ts';
 export { type MarginRow, type MarginView, marginView } from './margin.ts';

@@ -1,4 +1,4 @@
-import type { Clock, Database } from '../platform/index.ts';
+import type { Clock, Database, JobHandler, ScheduleInput } from '../platform/index.ts';
 import { epochDayOf, formatDay } from '../usage/index.ts';
 import { latestRunDay } from './calendar.ts';
 import { listSellers } from './contract-store.ts';
@@ -40,26 +40,17 @@ export function billingJobHandlers(deps: { database: Database; clock: Clock }) {
   } as const;
 }
 
-/** The part of the platform scheduler billing needs. */
-export interface ScheduleDeclarer {
-  upsertSchedule(input: {
-    name: string;
-    cron: string;
-    timezone?: string;
-    jobKind: string;
-    payload?: unknown;
-  }): Promise<unknown>;
-}
-
 /**
- * Declares the daily billing check (00:30 UTC: after the usage day close at 00:05, so the
- * last day of a period is final). Runs happen on each seller's own billing day.
+ * The billing module's background work, in the shape the server's background machinery
+ * takes (`BackgroundContribution`): the daily check at 00:30 UTC, after the usage day close
+ * at 00:05, so the last day of a period is final. Runs happen on each seller's billing day.
  */
-export async function declareBillingSchedules(scheduler: ScheduleDeclarer): Promise<void> {
-  await scheduler.upsertSchedule({
-    name: billingDailyJob,
-    cron: '30 0 * * *',
-    timezone: 'UTC',
-    jobKind: billingDailyJob,
-  });
+export function billingBackground(deps: { database: Database; clock: Clock }): {
+  handlers: Record<string, JobHandler>;
+  schedules: ScheduleInput[];
+} {
+  return {
+    handlers: billingJobHandlers(deps),
+    schedules: [{ name: billingDailyJob, cron: '30 0 * * *', timezone: 'UTC', jobKind: billingDailyJob }],
+  };
 }

@@ -3,7 +3,7 @@ export { type CloseDaysResult, carryForward, closeDays, finalizeDay } from './da
 export { calendarOf, daysInMonth, epochDay, epochDayOf, formatDay, msPerDay, parseDay } from './days.ts';
 export { QuotaExceededError } from './errors.ts';
 export { addFigures, type UsageFigures, type UsageMetric, usageMetrics, zeroFigures } from './figures.ts';
-export { declareUsageSchedules, usageCloseDaysJob, usageJobHandlers, usageQuotaCheckJob } from './jobs.ts';
+export { usageBackground, usageCloseDaysJob, usageJobHandlers, usageQuotaCheckJob } from './jobs.ts';
 export {
   assertBackupAllowed,
   classifyQuota,

@@ -1,4 +1,4 @@
-import type { Clock, Database } from '../platform/index.ts';
+import type { Clock, Database, JobHandler, ScheduleInput } from '../platform/index.ts';
 import { closeDays } from './day-store.ts';
 import { refreshQuotaStates } from './quota.ts';
 
@@ -20,32 +20,20 @@ export function usageJobHandlers(deps: { database: Database; clock: Clock }) {
   } as const;
 }
 
-/** The part of the platform scheduler usage needs. */
-export interface ScheduleDeclarer {
-  upsertSchedule(input: {
-    name: string;
-    cron: string;
-    timezone?: string;
-    jobKind: string;
-    payload?: unknown;
-  }): Promise<unknown>;
-}
-
 /**
- * Declares the usage schedules: the day close just after midnight UTC (carry samples into
- * the new day, finalize yesterday), and the quota check every 15 minutes.
+ * The usage module's background work, in the shape the server's background machinery takes
+ * (`BackgroundContribution`): the day close just after midnight UTC (carry samples into the
+ * new day, finalize yesterday) and the quota check every 15 minutes.
  */
-export async function declareUsageSchedules(scheduler: ScheduleDeclarer): Promise<void> {
-  await scheduler.upsertSchedule({
-    name: usageCloseDaysJob,
-    cron: '5 0 * * *',
-    timezone: 'UTC',
-    jobKind: usageCloseDaysJob,
-  });
-  await scheduler.upsertSchedule({
-    name: usageQuotaCheckJob,
-    cron: '*/15 * * * *',
-    timezone: 'UTC',
-    jobKind: usageQuotaCheckJob,
-  });
+export function usageBackground(deps: { database: Database; clock: Clock }): {
+  handlers: Record<string, JobHandler>;
+  schedules: ScheduleInput[];
+} {
+  return {
+    handlers: usageJobHandlers(deps),
+    schedules: [
+      { name: usageCloseDaysJob, cron: '5 0 * * *', timezone: 'UTC', jobKind: usageCloseDaysJob },
+      { name: usageQuotaCheckJob, cron: '*/15 * * * *', timezone: 'UTC', jobKind: usageQuotaCheckJob },
+    ],
+  };
 }

@@ -157,3 +157,16 @@ export async function deleteDeadKeysWithRole(db: IdentityDb, roleId: string, now
     .where((eb) => eb.or([eb('revoked_at', 'is not', null), eb('expires_at', '<=', now)]))
     .execute();
 }
+
+/** The key if its scope lies in the subtree of `scopeBuId` (the caller's reach), else null. */
+export async function findApiKeyInScope(db: IdentityDb, scopeBuId: string, id: string): Promise<ApiKeyRow | null> {
+  return (
+    (await db
+      .selectFrom('api_keys')
+      .innerJoin('bu_closure', 'bu_closure.descendant_id', 'api_keys.scope_bu_id')
+      .selectAll('api_keys')
+      .where('bu_closure.ancestor_id', '=', scopeBuId)
+      .where('api_keys.id', '=', id)
+      .executeTakeFirst()) ?? null
+  );
+}

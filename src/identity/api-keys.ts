@@ -3,6 +3,7 @@ import { newApiKey } from './api-key-format.ts';
 import {
   type ApiKeyRow,
   findApiKey,
+  findApiKeyInScope,
   insertApiKey,
   listApiKeys as listApiKeyRows,
   revokeApiKey as revokeApiKeyRow,
@@ -112,7 +113,7 @@ async function reachableKey(
   id: string,
   privilege: string,
 ): Promise<ApiKeyRow> {
-  const key = await findApiKey(rt.db, id);
+  const key = await findApiKeyInScope(rt.db, principalOf(ctx).scopeBuId, id);
   if (!key) throw new NotFoundError('API key');
   await ctx.access.require(privilege, key.scope_bu_id, 'API key');
   return key;

@@ -1,12 +1,12 @@
 import { NotFoundError, type RequestContext, ValidationError } from '../platform/index.ts';
-import { findApiKey } from './api-key-store.ts';
+import { findApiKey, findApiKeyInScope } from './api-key-store.ts';
 import { roleUsableAt } from './principal.ts';
 import { isPrivilege } from './privileges.ts';
 import { findRole, type Role } from './role-store.ts';
 import { principalOf } from './rules.ts';
 import type { IdentityRuntime } from './runtime.ts';
 import { ancestorIds, unitExists } from './unit-store.ts';
-import { findUser } from './user-store.ts';
+import { findUser, findUserInScope } from './user-store.ts';
 
 export interface RoleCheck {
   id: string;
@@ -135,7 +135,7 @@ export async function explainUser(
   userId: string,
   input: { privilege: string; buId: string },
 ): Promise<Explanation> {
-  const user = await findUser(rt.db, userId);
+  const user = await findUserInScope(rt.db, principalOf(ctx).scopeBuId, userId);
   if (!user) throw new NotFoundError('User');
   await ctx.access.require('user.read', user.bu_id, 'User');
   await requireReachableUnit(rt, ctx, input.buId);
@@ -149,7 +149,7 @@ export async function explainApiKey(
   apiKeyId: string,
   input: { privilege: string; buId: string },
 ): Promise<Explanation> {
-  const key = await findApiKey(rt.db, apiKeyId);
+  const key = await findApiKeyInScope(rt.db, principalOf(ctx).scopeBuId, apiKeyId);
   if (!key) throw new NotFoundError('API key');
   await ctx.access.require('apikey.read', key.scope_bu_id, 'API key');
   await requireReachableUnit(rt, ctx, input.buId);

@@ -1,5 +1,7 @@
 // Public entry of the identity module: users, roles, privileges, sign-in, API keys,
 // access decisions and the audit log.
+import './deletion-guard.ts';
+
 export { createAccessGuard } from './access.ts';
 export { type AuditActor, actorOf, appendAudit, createAuditRecorder, systemActor, verifyAuditChain } from './audit.ts';
 export { type Authenticated, type AuthenticationResult, authenticate, type SessionStage } from './authenticate.ts';

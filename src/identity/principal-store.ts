@@ -27,3 +27,39 @@ export async function listPrincipalsScopedAt(
     ...keys.map((k) => ({ kind: 'apikey' as const, id: k.id, name: k.name, scopeBuId: k.scope_bu_id })),
   ];
 }
+
+/**
+ * What identity keeps at a unit that would block deleting it: users, unrevoked API keys
+ * scoped there, custom roles defined there. Revoked keys scoped there are removed first:
+ * they can never work again and would otherwise pin the unit forever.
+ */
+export async function unitOccupancy(
+  db: IdentityDb,
+  buId: string,
+): Promise<{ users: number; apiKeys: number; roles: number }> {
+  await db.deleteFrom('api_keys').where('scope_bu_id', '=', buId).where('revoked_at', 'is not', null).execute();
+  const count = async (query: Promise<{ n: number | string | bigint } | undefined>) => Number((await query)?.n ?? 0);
+  return {
+    users: await count(
+      db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('bu_id', '=', buId)
+        .executeTakeFirst(),
+    ),
+    apiKeys: await count(
+      db
+        .selectFrom('api_keys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('scope_bu_id', '=', buId)
+        .executeTakeFirst(),
+    ),
+    roles: await count(
+      db
+        .selectFrom('roles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('bu_id', '=', buId)
+        .executeTakeFirst(),
+    ),
+  };
+}

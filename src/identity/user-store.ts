@@ -70,3 +70,16 @@ export async function listUsers(db: IdentityDb, filter: UserListFilter): Promise
     .execute();
   return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
 }
+
+/** The user if it belongs to the subtree of `scopeBuId` (the caller's reach), else null. */
+export async function findUserInScope(db: IdentityDb, scopeBuId: string, id: string): Promise<UserRow | null> {
+  return (
+    (await db
+      .selectFrom('users')
+      .innerJoin('bu_closure', 'bu_closure.descendant_id', 'users.bu_id')
+      .selectAll('users')
+      .where('bu_closure.ancestor_id', '=', scopeBuId)
+      .where('users.id', '=', id)
+      .executeTakeFirst()) ?? null
+  );
+}

@@ -39,6 +39,7 @@ import {
   deleteUser as deleteUserRow,
   findUser,
   findUserByEmail,
+  findUserInScope,
   insertUser,
   listUsers as listUserRows,
   type UserRow,
@@ -56,7 +57,7 @@ async function reachableUser(
   id: string,
   privilege: string,
 ): Promise<UserRow> {
-  const user = await findUser(rt.db, id);
+  const user = await findUserInScope(rt.db, principalOf(ctx).scopeBuId, id);
   if (!user) throw new NotFoundError('User');
   await ctx.access.require(privilege, user.bu_id, 'User');
   return user;

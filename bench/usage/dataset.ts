@@ -39,7 +39,8 @@ export async function buildTree(database: Database, descendants: number): Promis
     path.set(id, ancestors);
     units.push({ id, parent_id: parent, name, code: `u${units.length}`, depth: ancestors.length });
     closure.push({ ancestor_id: id, descendant_id: id, depth: 0 });
-    ancestors.forEach((a, i) => closure.push({ ancestor_id: a, descendant_id: id, depth: ancestors.length - i }));
+    for (const [i, a] of ancestors.entries())
+      closure.push({ ancestor_id: a, descendant_id: id, depth: ancestors.length - i });
     return id;
   };
   const root = add(null, 'MSP');

@@ -23,7 +23,9 @@ describeEachDatabase('deleting a unit with principals', (factory) => {
 
     const refused = await remove();
     expect(refused.statusCode).toBe(409);
-    expect(JSON.stringify(refused.json())).toContain('1 user(s), 1 API key(s), 1 custom role(s) still belong to this unit');
+    expect(JSON.stringify(refused.json())).toContain(
+      '1 user(s), 1 API key(s), 1 custom role(s) still belong to this unit',
+    );
     await injectAs(server.app, admin, { method: 'DELETE', url: `/api/v1/users/${user.id}` });
     await injectAs(server.app, admin, { method: 'DELETE', url: `/api/v1/api-keys/${key.id}` });
     await injectAs(server.app, admin, { method: 'DELETE', url: `/api/v1/roles/${role}` });

@@ -58,6 +58,11 @@ export function installAuthentication(app: FastifyInstance, server: ServerContex
 
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith('/api/v1/') || route.url.startsWith('/api/v1/openapi')) return;
+    // OpenAPI: which credentials the route takes (the components are declared in build-server).
+    if (route.schema) {
+      (route.schema as Record<string, unknown>).security =
+        route.config?.access === 'public' ? [] : [{ session: [] }, { apiKey: [] }];
+    }
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;

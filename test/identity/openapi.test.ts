@@ -8,7 +8,7 @@ describeEachDatabase('OpenAPI', (factory) => {
     const spec = (await server.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     const problems: string[] = [];
     for (const route of server.app.apiRoutes) {
-      const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}').replace(/\*$/, '{*}');
       const operation = spec.paths?.[path]?.[route.method.toLowerCase()];
       if (!operation) {
         problems.push(`${route.method} ${route.url}: missing`);
@@ -19,6 +19,9 @@ describeEachDatabase('OpenAPI', (factory) => {
         problems.push(`${route.method} ${route.url}: privilege`);
       }
       if (!operation.summary) problems.push(`${route.method} ${route.url}: no summary`);
+      const security = JSON.stringify(operation.security);
+      const expectedSecurity = route.access === 'public' ? '[]' : '[{"session":[]},{"apiKey":[]}]';
+      if (security !== expectedSecurity) problems.push(`${route.method} ${route.url}: security ${security}`);
       if (
         ['POST', 'PUT', 'PATCH'].includes(route.method) &&
         !operation.requestBody &&

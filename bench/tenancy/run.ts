@@ -14,16 +14,16 @@ import {
   newId,
   openDatabase,
 } from '../../src/platform/index.ts';
-import { isInSubtree, type TenancyContext, type TenancyTables, tenancyDb } from '../../src/tenancy/index.ts';
+import { isInSubtree, type TenancyContext, tenancyDb } from '../../src/tenancy/index.ts';
 import { moveUnit } from '../../src/tenancy/move-service.ts';
 import { countSubtree, listChildren } from '../../src/tenancy/store.ts';
+import { type BenchTables, buildTree, MAX_DEPTH } from './build.ts';
 import { updateBenchmarkSection } from './report.ts';
 import { percentiles, planTree, seededRandom } from './tree-shape.ts';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOTAL = Number(process.env.COFFER_BENCH_UNITS ?? 100_000);
 const BRANCHES = 10;
-const MAX_DEPTH = 11; // 12 levels: the root and 11 below it.
 
 function log(message: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -33,46 +33,26 @@ function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-type BenchTables = TenancyTables & {
-  bench_audit: { id: string; action: string; bu_id: string | null; after: string | null };
-};
-
-/** Inserts the planned tree with set-based SQL: units in chunks, then closure rows level by level. */
-async function buildTree(database: Database, plan: ReturnType<typeof planTree>): Promise<string[]> {
-  const db = database.kysely.withTables<TenancyTables>();
-  const now = Date.UTC(2026, 0, 1);
-  const ids = plan.map((_, i) => newId(now + i));
-  await db.transaction().execute(async (trx) => {
-    for (let start = 0; start < plan.length; start += 1000) {
-      const rows = plan.slice(start, start + 1000).map((unit, offset) => {
-        const i = start + offset;
-        return {
-          id: ids[i]!,
-          parent_id: unit.parent === -1 ? null : ids[unit.parent]!,
-          name: i === 0 ? 'Provider' : `Unit ${i}`,
-          code: `U${i}`,
-          depth: unit.depth,
-          created_at: now,
-          updated_at: now,
-        };
-      });
-      await trx.insertInto('business_units').values(rows).execute();
-    }
-    await sql`insert into bu_closure (ancestor_id, descendant_id, depth) select id, id, 0 from business_units`.execute(
-      trx,
-    );
-    for (let level = 1; level <= MAX_DEPTH; level++) {
-      await sql`
-        insert into bu_closure (ancestor_id, descendant_id, depth)
-        select c.ancestor_id, u.id, c.depth + 1
-        from business_units u join bu_closure c on c.descendant_id = u.parent_id
-        where u.depth = ${level}`.execute(trx);
-    }
-  });
-  await sql`create table bench_audit (id text primary key, action text not null, bu_id text, after text)`.execute(
-    database.kysely,
-  );
-  return ids;
+/**
+ * Wall-time samples of one operation, plus the main thread's CPU time over all of them
+ * (node:sqlite runs on this thread, so for SQLite that is the work itself). Per-call CPU
+ * times are not used: the kernel accounts thread CPU time in scheduler ticks.
+ */
+class Samples {
+  readonly wall: number[] = [];
+  #cpuMicros = 0;
+  async time<T>(operation: () => Promise<T>): Promise<T> {
+    const cpu = process.threadCpuUsage();
+    const start = process.hrtime.bigint();
+    const result = await operation();
+    this.wall.push(ms(start));
+    const used = process.threadCpuUsage(cpu);
+    this.#cpuMicros += used.user + used.system;
+    return result;
+  }
+  summary() {
+    return { ...percentiles(this.wall), cpuMeanMs: this.#cpuMicros / 1000 / Math.max(1, this.wall.length) };
+  }
 }
 
 /** A context with every privilege at the root; the audit entry is written in the move's transaction. */
@@ -115,9 +95,9 @@ export interface DialectResult {
   maxDepth: number;
   buildSeconds: number;
   databaseBytes: number | null;
-  subtreeCheck: ReturnType<typeof percentiles>;
-  listChildren: ReturnType<typeof percentiles>;
-  countSubtree: ReturnType<typeof percentiles>;
+  subtreeCheck: ReturnType<Samples['summary']>;
+  listChildren: ReturnType<Samples['summary']>;
+  countSubtree: ReturnType<Samples['summary']>;
   countWhole: number;
   moves: { units: number; fromDepth: number; toDepth: number; ms: number; cpuMs: number }[];
   loadAverage: { start: number; end: number };
@@ -148,33 +128,27 @@ async function measure(database: Database, label: string): Promise<DialectResult
   // Warm-up, so the first samples do not measure statement preparation and cold pages.
   for (let i = 0; i < 2000; i++) await isInSubtree(db, ids[pick()]!, ids[pick()]!);
 
-  const checks: number[] = [];
+  const checks = new Samples();
   let inside = 0;
   for (let i = 0; i < 20_000; i++) {
     const b = pick();
     // Half the pairs are true ancestor/descendant pairs, half random (almost always outside).
     const p = i % 2 === 0 ? ancestorOf(b) : pick();
-    const start = process.hrtime.bigint();
-    if (await isInSubtree(db, ids[p]!, ids[b]!)) inside++;
-    checks.push(ms(start));
+    if (await checks.time(() => isInSubtree(db, ids[p]!, ids[b]!))) inside++;
   }
-  log(`${label}: subtree check done (${inside} of ${checks.length} inside)`);
+  log(`${label}: subtree check done (${inside} of ${checks.wall.length} inside)`);
 
   const parents = [...new Set(plan.map((u) => u.parent).filter((p) => p >= 0))];
-  const children: number[] = [];
+  const children = new Samples();
   for (let i = 0; i < 2000; i++) {
     const id = ids[parents[Math.floor(random() * parents.length)]!]!;
-    const start = process.hrtime.bigint();
-    await listChildren(db, id, { limit: 50 });
-    children.push(ms(start));
+    await children.time(() => listChildren(db, id, { limit: 50 }));
   }
 
-  const counts: number[] = [];
+  const counts = new Samples();
   for (let i = 0; i < 2000; i++) {
     const id = ids[ancestorOf(pick())]!;
-    const start = process.hrtime.bigint();
-    await countSubtree(db, id);
-    counts.push(ms(start));
+    await counts.time(() => countSubtree(db, id));
   }
   const wholeStart = process.hrtime.bigint();
   await countSubtree(db, ids[0]!);
@@ -228,9 +202,9 @@ async function measure(database: Database, label: string): Promise<DialectResult
     maxDepth: Math.max(...plan.map((u) => u.depth)),
     buildSeconds,
     databaseBytes: null,
-    subtreeCheck: percentiles(checks),
-    listChildren: percentiles(children),
-    countSubtree: percentiles(counts),
+    subtreeCheck: checks.summary(),
+    listChildren: children.summary(),
+    countSubtree: counts.summary(),
     countWhole,
     moves,
     loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },

@@ -102,7 +102,7 @@ describeEachDatabase('closure table under random moves (property)', (factory) =>
           expect(seen.items.map((u) => u.id).sort()).toEqual(naiveSubtree(parents, scopeId));
         }
       }),
-      { numRuns: small ? 20 : 60 },
+      { numRuns: small ? 15 : 50 },
     );
   }, 120_000);
 });

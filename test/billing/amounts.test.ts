@@ -212,13 +212,16 @@ describeEachDatabase('billing amounts (hand-computed)', (factory) => {
       to: '2025-12-31',
       figures: () => ({ storedBytes: 50 * GB }),
     });
-    await fillDays(database, {
-      dataSourceId: `${quarterly}:ds`,
-      buId: quarterly,
-      from: '2026-01-01',
-      to: '2026-03-31',
-      figures: () => ({ storedBytes: 50 * GB }),
-    });
+    // 1500 GB on the 15th of each month, nothing on the other 87 days of the quarter.
+    for (const month of ['01', '02', '03']) {
+      await fillDays(database, {
+        dataSourceId: `${quarterly}:ds`,
+        buId: quarterly,
+        from: `2026-${month}-15`,
+        to: `2026-${month}-15`,
+        figures: () => ({ storedBytes: 1500 * GB }),
+      });
+    }
     // Year 2025 (365 days), contract from 1 July: 184 days. Latest 50 GB × 5 × 12 months
     // = 3000 × 184/365 = 1512.33 → 1512.
     const january = await linesOf(ctx, msp, '2026-01-01');
@@ -227,7 +230,7 @@ describeEachDatabase('billing amounts (hand-computed)', (factory) => {
     ]);
     expect(await linesOf(ctx, msp, '2026-02-01')).toEqual([]);
     expect(await linesOf(ctx, msp, '2026-03-01')).toEqual([]);
-    // First quarter: average 50 GB × 5 × 3 months = 750.
+    // First quarter (90 days): average 3 × 1500 / 90 = 50 GB × 5 × 3 months = 750.
     const april = await linesOf(ctx, msp, '2026-04-01');
     expect(april.map((l) => [l.customerBuId, l.periodStart, l.periodEnd, l.amount])).toEqual([
       [quarterly, '2026-01-01', '2026-04-01', 750],

@@ -79,7 +79,7 @@ describeEachDatabase('usage roll-up property', (factory) => {
           expect((await subtreeUsageOnDay(database, id, day)).storedBytes).toBe(expected(index, own));
         }
       }),
-      { numRuns: factory.dialect === 'sqlite' ? 30 : 10 },
+      { numRuns: factory.dialect === 'sqlite' ? 20 : 6 },
     );
   });
 });

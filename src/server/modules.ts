@@ -1,5 +1,6 @@
 import { identityBackground } from '../identity/index.ts';
 import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
+import { protectionBackground } from '../protection/index.ts';
 import type { BackgroundContribution } from './background.ts';
 
 /** What modules get to build their background work. */
@@ -16,5 +17,5 @@ export interface ModuleBackgroundDeps {
  * routes.ts for background work).
  */
 export function moduleBackground(deps: ModuleBackgroundDeps): BackgroundContribution[] {
-  return [identityBackground(deps)];
+  return [identityBackground(deps), protectionBackground(deps)];
 }

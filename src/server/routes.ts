@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerBillingRoutes } from '../billing/index.ts';
 import { createMoveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
+import { registerProtectionRoutes } from '../protection/index.ts';
 import { registerReportingRoutes } from '../reporting/index.ts';
 import { registerTenancyRoutes } from '../tenancy/index.ts';
 import { registerUsageRoutes } from '../usage/index.ts';
@@ -20,4 +21,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): 
   registerReportingRoutes(app, ctx, { secrets: app.identity.box });
   registerUsageRoutes(app, ctx);
   registerBillingRoutes(app, ctx);
+  registerProtectionRoutes(app, ctx);
 }

@@ -1,5 +1,6 @@
 import type { MatrixFixture } from './fixture.ts';
 import { identityFixtures } from './identity-fixtures.ts';
+import { protectionFixtures } from './protection-fixtures.ts';
 import { reportingFixtures } from './reporting-fixtures.ts';
 import { serverFixtures } from './server-fixtures.ts';
 import { tenancyFixtures } from './tenancy-fixtures.ts';
@@ -12,4 +13,5 @@ export const matrixFixtures: readonly MatrixFixture[] = [
   ...tenancyFixtures,
   ...reportingFixtures,
   ...usageBillingFixtures,
+  ...protectionFixtures,
 ];

@@ -6,6 +6,7 @@ import * as m0004 from './0004-identity-auth.ts';
 import * as m0005 from './0005-usage.ts';
 import * as m0006 from './0006-billing.ts';
 import * as m0008 from './0008-reporting.ts';
+import * as m0010 from './0010-protection.ts';
 
 /**
  * Every schema migration, in order. Forward-only: a released migration is never edited;
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-usage': m0005,
   '0006-billing': m0006,
   '0008-reporting': m0008,
+  '0010-protection': m0010,
 });

@@ -1,0 +1,72 @@
+import type { Clock, Database, JobQueue, Logger } from '../platform/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import { createZoneRegistry, type ZoneRegistry } from './zones.ts';
+
+/** Timing and size rules of the data path. */
+export interface ProtectionLimits {
+  /** An upload or restore session's lease; every request of the session renews it. */
+  readonly sessionLeaseMs: number;
+  /** Unreferenced packs younger than this are left alone; condemned packs wait this long. */
+  readonly pruneGraceMs: number;
+  /** A running job whose agent was silent this long is failed (or retried). */
+  readonly jobHeartbeatTimeoutMs: number;
+  /** Largest pack (and so request body) accepted. */
+  readonly maxPackBytes: number;
+  /** A job interrupted by its agent's restart runs again at most this many times. */
+  readonly maxJobAttempts: number;
+  /** Repack a pack when at least this fraction of its bytes is unreferenced. */
+  readonly repackThreshold: number;
+}
+
+export const defaultLimits: ProtectionLimits = Object.freeze({
+  sessionLeaseMs: 10 * 60_000,
+  pruneGraceMs: 60 * 60_000,
+  jobHeartbeatTimeoutMs: 5 * 60_000,
+  maxPackBytes: 64 * 1024 * 1024,
+  maxJobAttempts: 3,
+  repackThreshold: 0.2,
+});
+
+/** Long-lived dependencies of the data path, shared by its routes and background jobs. */
+export interface ProtectionRuntime {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly zones: ZoneRegistry;
+  readonly limits: ProtectionLimits;
+  /** The server's durable job queue (maintenance runs as background jobs). */
+  readonly queue: JobQueue;
+  /** SHA-256 fingerprint of the certificate the server presents (undefined: HTTPS off). */
+  tlsFingerprint(): string | undefined;
+}
+
+export interface ProtectionRuntimeOptions {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly queue: JobQueue;
+  readonly dataDir: string;
+  readonly secretKey: () => Uint8Array;
+  readonly tlsFingerprint?: () => string | undefined;
+  readonly limits?: Partial<ProtectionLimits>;
+  readonly wrapStore?: (zoneId: string, store: BlobStore) => BlobStore;
+  readonly fastFilesystem?: boolean;
+}
+
+export function createProtectionRuntime(options: ProtectionRuntimeOptions): ProtectionRuntime {
+  return Object.freeze({
+    database: options.database,
+    clock: options.clock,
+    log: options.log,
+    zones: createZoneRegistry({
+      database: options.database,
+      dataDir: options.dataDir,
+      secretKey: options.secretKey,
+      ...(options.wrapStore ? { wrapStore: options.wrapStore } : {}),
+      ...(options.fastFilesystem ? { fastFilesystem: true } : {}),
+    }),
+    limits: { ...defaultLimits, ...options.limits },
+    queue: options.queue,
+    tlsFingerprint: options.tlsFingerprint ?? (() => undefined),
+  });
+}

@@ -1,0 +1,96 @@
+import type { Selectable } from 'kysely';
+import type { ProtectionDb } from './db.ts';
+import type { DailyUsageTable, SnapshotUsageTable } from './tables.ts';
+
+export type DailyUsageRow = Selectable<DailyUsageTable>;
+
+export async function insertSnapshotUsage(db: ProtectionDb, row: SnapshotUsageTable): Promise<void> {
+  await db
+    .insertInto('protection_snapshot_usage')
+    .values(row)
+    .onConflict((oc) => oc.columns(['vault_id', 'snapshot_id']).doNothing())
+    .execute();
+}
+
+/** Adds one backup's figures to the data source's day (levels replace, flows add up). */
+export async function addDailyUsage(
+  db: ProtectionDb,
+  row: Omit<DailyUsageTable, 'backups'>,
+  backups: number,
+): Promise<void> {
+  await db
+    .insertInto('protection_daily_usage')
+    .values({ ...row, backups })
+    .onConflict((oc) =>
+      oc.columns(['data_source_id', 'day']).doUpdateSet((eb) => ({
+        protected_bytes: row.protected_bytes,
+        stored_bytes: row.stored_bytes,
+        file_count: row.file_count,
+        bytes_added: eb('protection_daily_usage.bytes_added', '+', row.bytes_added),
+        bytes_transferred: eb('protection_daily_usage.bytes_transferred', '+', row.bytes_transferred),
+        duration_ms: eb('protection_daily_usage.duration_ms', '+', row.duration_ms),
+        backups: eb('protection_daily_usage.backups', '+', backups),
+        updated_at: row.updated_at,
+      })),
+    )
+    .execute();
+}
+
+export async function findDailyUsage(
+  db: ProtectionDb,
+  dataSourceId: string,
+  day: number,
+): Promise<DailyUsageRow | undefined> {
+  return db
+    .selectFrom('protection_daily_usage')
+    .selectAll()
+    .where('data_source_id', '=', dataSourceId)
+    .where('day', '=', day)
+    .executeTakeFirst();
+}
+
+export async function dailyUsageRange(
+  db: ProtectionDb,
+  dataSourceId: string,
+  fromDay: number,
+  toDay: number,
+): Promise<DailyUsageRow[]> {
+  return db
+    .selectFrom('protection_daily_usage')
+    .selectAll()
+    .where('data_source_id', '=', dataSourceId)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .orderBy('day')
+    .execute();
+}
+
+export async function snapshotUsageOf(
+  db: ProtectionDb,
+  dataSourceId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Selectable<SnapshotUsageTable>[]> {
+  return db
+    .selectFrom('protection_snapshot_usage')
+    .selectAll()
+    .where('data_source_id', '=', dataSourceId)
+    .where('recorded_at', '>=', fromMs)
+    .where('recorded_at', '<', toMs)
+    .orderBy('recorded_at')
+    .execute();
+}
+
+/** The latest snapshot usage record of a data source (its current protected size and file count). */
+export async function latestSnapshotUsage(
+  db: ProtectionDb,
+  dataSourceId: string,
+): Promise<Selectable<SnapshotUsageTable> | undefined> {
+  return db
+    .selectFrom('protection_snapshot_usage')
+    .selectAll()
+    .where('data_source_id', '=', dataSourceId)
+    .orderBy('recorded_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommands } from '../agent/agent-cli.ts';
+import { registerRepoCommands } from '../agent/repo-cli.ts';
 import { CofferError } from '../platform/index.ts';
 import { version } from './version.ts';
 
@@ -44,6 +46,19 @@ async function runServerCommand(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+async function runRebuildIndex(options: { vault?: string; json?: boolean }): Promise<void> {
+  const { runRebuildIndexCommand } = await import('../protection/index.ts');
+  const reports = await runRebuildIndexCommand(options.vault ? { vaultId: options.vault } : {});
+  for (const report of reports) {
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(report)}\n`
+        : `vault ${report.vaultId}: ${report.packs} packs, ${report.blobs} blobs, ${report.snapshots} snapshots` +
+            `${report.unreadablePacks.length + report.unreadableSnapshots.length > 0 ? `, unreadable: ${[...report.unreadablePacks, ...report.unreadableSnapshots].join(' ')}` : ''}\n`,
+    );
+  }
+}
+
 /** Builds the `coffer` command tree. Subcommands load their modules lazily. */
 export function buildProgram(): Command {
   const program = new Command('coffer')
@@ -54,6 +69,16 @@ export function buildProgram(): Command {
     .command('server')
     .description('Run the Coffer server (configured by COFFER_* environment variables; see README)')
     .action(runServerCommand);
+  registerRepoCommands(program);
+  registerAgentCommands(program);
+  program
+    .command('admin')
+    .description('Operator tasks on the server’s data (configured like the server)')
+    .command('rebuild-index')
+    .description('Rebuild the blob index and snapshot catalog of every vault from the storage zones alone')
+    .option('--vault <id>', 'only this vault')
+    .option('--json', 'print machine-readable JSON')
+    .action(runRebuildIndex);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { toHex } from '../bytes.ts';
+import { bytesEqual, toHex } from '../bytes.ts';
 import { EngineError } from '../errors.ts';
 import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
 import type { IndexedPack } from '../index-file.ts';
@@ -282,9 +282,20 @@ async function runBackup(
         pending.push(Promise.resolve(otherEntry(path, name, kind, stats)));
       }
     }
-    const tree = Promise.all(pending).then((entries) =>
-      storeTree(entries.filter((entry): entry is TreeEntry => entry !== undefined)),
-    );
+    const tree = Promise.all(pending).then((results) => {
+      const entries = results.filter((entry): entry is TreeEntry => entry !== undefined);
+      // An unchanged folder keeps its tree blob: no encoding, hashing or compression.
+      if (
+        previousTree &&
+        pool.isKnown(previousTree) &&
+        previousEntries.size === entries.length &&
+        entries.every((entry) => sameEntry(entry, previousEntries.get(entry.name)))
+      ) {
+        references.add(toHex(previousTree));
+        return previousTree;
+      }
+      return storeTree(entries);
+    });
     return { tree };
   };
 
@@ -355,6 +366,44 @@ async function runBackup(
     refs,
   );
   return { snapshotId, parent: parent?.id ?? null, summary, warnings };
+}
+
+/** True when two tree entries would encode identically (xattrs are not captured yet). */
+function sameEntry(a: TreeEntry, b: TreeEntry | undefined): boolean {
+  if (
+    !b ||
+    a.kind !== b.kind ||
+    a.mode !== b.mode ||
+    a.uid !== b.uid ||
+    a.gid !== b.gid ||
+    a.user !== b.user ||
+    a.group !== b.group ||
+    a.mtimeNs !== b.mtimeNs ||
+    a.ctimeNs !== b.ctimeNs ||
+    a.device !== b.device ||
+    a.inode !== b.inode ||
+    a.links !== b.links ||
+    a.size !== b.size ||
+    a.target !== b.target ||
+    a.rdev !== b.rdev ||
+    a.xattrs.length !== 0 ||
+    b.xattrs.length !== 0 ||
+    a.extents.length !== b.extents.length
+  ) {
+    return false;
+  }
+  if ((a.subtree === undefined) !== (b.subtree === undefined)) return false;
+  if (a.subtree && b.subtree && !bytesEqual(a.subtree, b.subtree)) return false;
+  for (let i = 0; i < a.extents.length; i++) {
+    const x = a.extents[i]!;
+    const y = b.extents[i]!;
+    if ('blob' in x) {
+      if (!('blob' in y) || x.length !== y.length || !bytesEqual(x.blob, y.blob)) return false;
+    } else if (!('zeros' in y) || x.zeros !== y.zeros) {
+      return false;
+    }
+  }
+  return true;
 }
 
 async function writeIndexMeasured(repository: Repository, packs: IndexedPack[]): Promise<{ size: number }> {

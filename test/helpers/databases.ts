@@ -56,7 +56,7 @@ function postgresFactory(adminUrl: string): TestDatabaseFactory {
   return {
     dialect: 'postgres',
     async create(options = {}) {
-      const schema = `coffer_test_${randomBytes(6).toString('hex')}`;
+      const schema = `coffer_test_${process.env.COFFER_TEST_RUN ?? 'adhoc'}_${randomBytes(6).toString('hex')}`;
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       await admin.query(`create schema ${schema}`);

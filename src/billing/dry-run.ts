@@ -51,7 +51,7 @@ function pricingText(detail: LineDetail, currency: string): string {
 }
 
 /** Why a line differs from the previous charge of the same product, in words. */
-export function explainChange(draft: DraftLine, row: LineRow, previous: LineRow | undefined): string[] {
+function explainChange(draft: DraftLine, row: LineRow, previous: LineRow | undefined): string[] {
   const detail = draft.detail;
   if (!previous) return ['first settlement of this product under the contract'];
   const before = JSON.parse(previous.detail) as LineDetail;

@@ -2,7 +2,7 @@
 export { type CloseDaysResult, carryForward, closeDays, finalizeDay } from './day-store.ts';
 export { calendarOf, daysInMonth, epochDay, epochDayOf, formatDay, msPerDay, parseDay } from './days.ts';
 export { QuotaExceededError } from './errors.ts';
-export { addFigures, type UsageFigures, type UsageMetric, usageMetrics, zeroFigures } from './figures.ts';
+export { addFigures, type UsageFigures, zeroFigures } from './figures.ts';
 export { usageBackground, usageCloseDaysJob, usageJobHandlers, usageQuotaCheckJob } from './jobs.ts';
 export {
   assertBackupAllowed,
@@ -29,7 +29,6 @@ export {
   subtreeUsageHistory,
   subtreeUsageNow,
   subtreeUsageOnDay,
-  sumFigures,
 } from './rollup-store.ts';
 export { registerUsageRoutes } from './routes.ts';
 export { type ConsumptionSample, recordConsumption, retireDataSource } from './sample-store.ts';

@@ -1,7 +1,7 @@
 import type { Database } from '../platform/index.ts';
 import { ValidationError } from '../platform/index.ts';
 import { usageDb } from './db.ts';
-import { addFigures, type FigureSums, figuresOf, selectFigureSums, type UsageFigures, zeroFigures } from './figures.ts';
+import { type FigureSums, figuresOf, selectFigureSums, type UsageFigures, zeroFigures } from './figures.ts';
 
 /** The longest history one query returns (ten years of days). */
 export const maxHistoryDays = 3660;
@@ -106,9 +106,4 @@ export async function subtreeUsageHistory(
 export async function subtreeUsageOnDay(database: Database, buId: string, day: number): Promise<UsageFigures> {
   const [entry] = await subtreeUsageHistory(database, buId, day, day);
   return entry?.figures ?? zeroFigures;
-}
-
-/** Element-wise sum of many figures (used by tests and reconciliation). */
-export function sumFigures(list: readonly UsageFigures[]): UsageFigures {
-  return list.reduce(addFigures, zeroFigures);
 }

@@ -21,7 +21,7 @@ export async function checkAgents(deps: ReportingDeps): Promise<number> {
       if (source.agentLastSeenAt === null) continue;
       let hours = limits.get(source.buId);
       if (hours === undefined) {
-        hours = (await deps.settings.settingsFor(source.buId)).agentOfflineHours;
+        hours = await deps.settings.agentOfflineHoursFor(source.buId);
         limits.set(source.buId, hours);
       }
       const silentMs = now - source.agentLastSeenAt;

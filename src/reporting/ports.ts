@@ -33,6 +33,9 @@ export interface ReportingSettings {
 
 export interface SettingsProvider {
   settingsFor(buId: string): Promise<ReportingSettings>;
+  /** Only the two settings the scheduling tick needs (cheaper: it asks for many units often). */
+  scheduleFor(buId: string): Promise<Pick<ReportingSettings, 'timeZone' | 'reportHour'>>;
+  agentOfflineHoursFor(buId: string): Promise<number>;
 }
 
 /** Seals secrets at rest (the server's secret box); `context` binds a sealed value to its use. */

@@ -24,7 +24,7 @@ export async function enqueueDueReports(deps: ReportingDeps): Promise<GenerateRe
   for (const kind of ['bu', 'server'] as const satisfies readonly ReportKind[]) {
     const candidates = await unitsNotReportedSince(db, kind, now - recentWindowMs, kind === 'server');
     for (const buId of candidates) {
-      const settings = await deps.settings.settingsFor(buId);
+      const settings = await deps.settings.scheduleFor(buId);
       const local = localTime(now, settings.timeZone);
       if (local.hour < settings.reportHour) continue;
       const payload: GenerateReportPayload = { buId, kind, date: local.date, timeZone: settings.timeZone };

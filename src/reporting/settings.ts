@@ -136,6 +136,16 @@ export function tenancySettingsProvider(database: Database): SettingsProvider {
         agentOfflineHours: agentOfflineHours.value,
       };
     },
+    async scheduleFor(buId: string) {
+      const [timeZone, reportHour] = await Promise.all([
+        effectiveSetting(database, buId, 'reporting.timeZone'),
+        effectiveSetting(database, buId, 'reporting.reportHour'),
+      ]);
+      return { timeZone: isTimeZone(timeZone.value) ? timeZone.value : 'UTC', reportHour: reportHour.value };
+    },
+    async agentOfflineHoursFor(buId: string) {
+      return (await effectiveSetting(database, buId, 'reporting.agentOfflineHours')).value;
+    },
   });
 }
 

@@ -10,7 +10,7 @@ const png = Buffer.from(
   'base64',
 );
 
-const start = Date.UTC(2026, 1, 20, 0);
+const start = Date.UTC(2026, 1, 23, 0);
 const end = Date.UTC(2026, 3, 1, 12);
 /** Days ds-a fails (local Berlin dates), including the DST day. */
 const failDays = new Set(['2026-02-24', '2026-03-03', '2026-03-29']);
@@ -108,8 +108,9 @@ describeEachDatabase('daily report e-mail over a month', (factory) => {
     world.dataSources.set(dataSource('ds-b', ids.d1, start));
     world.dataSources.set({ ...dataSource('ds-c', ids.c2, start), lastOutcome: 'failed', failureReason: 'disk full' });
 
-    // 04:00/05:00 UTC are 06:00 in Berlin after/before the change; 06:00 UTC is Customer Two's hour.
-    const hours = [3, 4, 5, 6, 12];
+    // 04:00/05:00 UTC are 06:00 in Berlin after/before the change (05:00 before it, 07:00 after);
+    // 06:00 UTC is Customer Two's hour; noon is an hour with nothing due.
+    const hours = [4, 5, 6, 12];
     for (let day = start; day <= end; day += 86_400_000) {
       for (const hour of hours) {
         const now = day + hour * 3_600_000;
@@ -140,7 +141,7 @@ describeEachDatabase('daily report e-mail over a month', (factory) => {
     await world.close();
   });
 
-  const all = datesBetween('2026-02-20', '2026-04-01');
+  const all = datesBetween('2026-02-23', '2026-04-01');
 
   it('sends the daily subscriber one report per local day, through the DST change', () => {
     expect(reportDates(world.smtp.to(readOnly.email))).toEqual(all);

@@ -67,7 +67,7 @@ describe('coffer repo CLI', () => {
     const forget = coffer(['forget', '--repo', repo, '--keep-last', '1', '--prune', '--dry-run', '--json']);
     expect(JSON.parse(forget.stdout)).toMatchObject({ dryRun: true, snapshots: [{ keep: true, reasons: ['last'] }] });
     expect(coffer(['forget', '--repo', repo]).code).toBe(1);
-  });
+  }, 120_000);
 
   it('exits 3 and lists unreadable files, 1 on a wrong password', () => {
     writeFileSync(join(source, 'secret'), 'no access');
@@ -80,5 +80,5 @@ describe('coffer repo CLI', () => {
     const wrong = coffer(['snapshots', '--repo', repo], { COFFER_PASSWORD: 'nope' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('no key slot');
-  });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  constants as fsConstants,
   promises as fsp,
   lchownSync,
   linkSync,
@@ -135,23 +136,17 @@ export async function restore(
     if (linkKey) firstLink.set(linkKey, local(file.path));
     primaries.push(file);
   }
-  // Create every file at its final size (zero runs stay holes), many at a time: creating
-  // files is syscall latency, not CPU.
-  const created = await mapLimited(primaries, 16, async (file) => {
+  // Workers create files as they write into them; a file that exists from before is
+  // removed first, so its old bytes cannot show through in zero runs (holes).
+  const restoredFiles: Planned[] = [];
+  for (const file of primaries) {
     try {
-      const handle = await fsp.open(local(file.path), 'w', 0o600);
-      try {
-        await handle.truncate(file.entry.size);
-      } finally {
-        await handle.close();
-      }
-      return true;
+      rmSync(local(file.path), { force: true });
+      restoredFiles.push(file);
     } catch (error) {
       failures.push({ path: file.path, error: (error as Error).message });
-      return false;
     }
-  });
-  const restoredFiles = primaries.filter((_, i) => created[i]);
+  }
   for (const file of restoredFiles) {
     const path = local(file.path);
     let offset = 0;
@@ -204,6 +199,16 @@ export async function restore(
       failures.push({ path: other.path, error: (error as Error).message });
     }
   }
+  // Every file gets its final size (creating empty and all-zero files), owner, mode and
+  // times through one handle; many at a time, as this is syscall latency, not CPU.
+  await mapLimited(restoredFiles, 16, async (file) => {
+    try {
+      await finishFile(local(file.path), file.entry);
+      progress.files += 1;
+    } catch (error) {
+      failures.push({ path: file.path, error: (error as Error).message });
+    }
+  });
   for (const link of links) {
     try {
       rmSync(link.path, { force: true });
@@ -212,14 +217,6 @@ export async function restore(
       failures.push({ path: link.planned.path, error: (error as Error).message });
     }
   }
-  await mapLimited(restoredFiles, 16, async (file) => {
-    try {
-      await applyMetadataAsync(local(file.path), file.entry);
-      progress.files += 1;
-    } catch (error) {
-      failures.push({ path: file.path, error: (error as Error).message });
-    }
-  });
   // Deepest first, so restoring a child does not touch its parent's times afterwards.
   for (const directory of [...directories].reverse()) {
     try {
@@ -251,11 +248,17 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-async function applyMetadataAsync(path: string, entry: TreeEntry): Promise<void> {
+async function finishFile(path: string, entry: TreeEntry): Promise<void> {
   const seconds = Number(entry.mtimeNs / 1000n) / 1e6;
-  if (process.getuid?.() === 0) await fsp.lchown(path, entry.uid, entry.gid);
-  await fsp.chmod(path, entry.mode);
-  await fsp.utimes(path, seconds, seconds);
+  const handle = await fsp.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
+  try {
+    await handle.truncate(entry.size);
+    if (process.getuid?.() === 0) await handle.chown(entry.uid, entry.gid);
+    await handle.chmod(entry.mode);
+    await handle.utimes(seconds, seconds);
+  } finally {
+    await handle.close();
+  }
 }
 
 function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {

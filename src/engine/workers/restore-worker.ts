@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { computeBlobId } from '../blob-id.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
@@ -21,7 +21,8 @@ let plainBuffer = new Uint8Array(1 << 20);
 const decompressor = new BlobDecompressor();
 
 function writeAll(path: string, data: Uint8Array, offset: number): void {
-  const fd = openSync(path, 'r+');
+  // Created on first write; the main thread sets the final size and metadata afterwards.
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
   try {
     let written = 0;
     while (written < data.byteLength)

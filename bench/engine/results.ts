@@ -74,6 +74,11 @@ export interface TargetRow {
   readonly comparison: '>=' | '<=';
   readonly target: number;
   readonly result: 'PASS' | 'MISS' | 'not available';
+  /**
+   * For throughput rows, restic's CPU seconds over coffer's: not a target, but the figure
+   * that survives a machine shared with other work, where wall-clock ratios swing.
+   */
+  readonly cpuRatio?: number;
   readonly note?: string;
 }
 

@@ -36,10 +36,19 @@ export function evaluateTargets(coffer: ToolResult | undefined, restic: ToolResu
     const theirs = restic?.phases[phase];
     if (!measured || mine === undefined || theirs === undefined) return row(figure, null, '>=', target);
     const ratio = theirs.seconds / mine.seconds;
+    const cpuRatio = theirs.cpuSeconds / mine.cpuSeconds;
     if (phase === 'restore' && coffer?.restoreCheck?.identical !== true) {
-      return { figure, ratio, comparison: '>=', target, result: 'MISS', note: 'restored tree was not identical' };
+      return {
+        figure,
+        ratio,
+        comparison: '>=',
+        target,
+        result: 'MISS',
+        cpuRatio,
+        note: 'restored tree was not identical',
+      };
     }
-    return row(figure, ratio, '>=', target);
+    return { ...row(figure, ratio, '>=', target), cpuRatio };
   });
   const mineBytes = coffer?.repoBytesFinal;
   const theirBytes = restic?.repoBytesFinal;

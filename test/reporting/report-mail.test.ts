@@ -213,6 +213,46 @@ describeEachDatabase('daily report e-mail over a month', (factory) => {
   });
 });
 
+describeEachDatabase('report subscriptions inherit down the tree', (factory) => {
+  it('lists the subscriptions in force at a unit, inherited ones marked, overridden ones replaced', async () => {
+    const world = await buildReportingWorld(factory, { start });
+    try {
+      const customer = await createUnit(world.server, world.server.rootId, { name: 'Customer' });
+      const department = await createUnit(world.server, customer, { name: 'Department' });
+      const post = (buId: string, body: object) =>
+        world.api(world.admin, 'POST', `/api/v1/business-units/${buId}/report-subscriptions`, body);
+      expect(
+        (await post(customer, { subscriber: { email: 'a@x.test' }, schedule: { frequency: 'daily' } })).statusCode,
+      ).toBe(201);
+      expect(
+        (await post(customer, { subscriber: { email: 'b@x.test' }, schedule: { frequency: 'daily' } })).statusCode,
+      ).toBe(201);
+      const own = await post(department, {
+        subscriber: { email: 'b@x.test' },
+        schedule: { frequency: 'monthly', monthDays: [1] },
+      });
+      expect(own.statusCode).toBe(201);
+      const duplicate = await post(department, { subscriber: { email: 'B@X.test' }, schedule: { frequency: 'daily' } });
+      expect(duplicate.statusCode).toBe(409);
+      const listed = await world.api(
+        world.admin,
+        'GET',
+        `/api/v1/business-units/${department}/report-subscriptions?effective=true`,
+      );
+      const items = (
+        listed.json() as { items: { subscriber: { email: string }; inheritedFrom?: string; schedule: object }[] }
+      ).items;
+      const byEmail = Object.fromEntries(items.map((item) => [item.subscriber.email, item]));
+      expect(Object.keys(byEmail).sort()).toEqual(['a@x.test', 'b@x.test']);
+      expect(byEmail['a@x.test']).toMatchObject({ inheritedFrom: customer });
+      expect(byEmail['b@x.test']).toMatchObject({ schedule: { frequency: 'monthly', monthDays: [1] } });
+      expect(byEmail['b@x.test']!.inheritedFrom).toBeUndefined();
+    } finally {
+      await world.close();
+    }
+  });
+});
+
 describe('report e-mail helpers', () => {
   it('counts dates independently', () => {
     expect(datesBetween('2026-02-27', '2026-03-02')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);

@@ -31,7 +31,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('carried', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('as_of', 'bigint', (c) => c.notNull())
     .addColumn('recorded_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('usage_samples_pk', ['data_source_id', 'day'])
+    // Day first: each day's samples are appended together (the nightly carry-forward writes
+    // every live source at once), instead of touching one index page per data source.
+    .addPrimaryKeyConstraint('usage_samples_pk', ['day', 'data_source_id'])
     .execute();
   await db.schema.createIndex('usage_samples_day_bu').on('usage_samples').columns(['day', 'bu_id']).execute();
 

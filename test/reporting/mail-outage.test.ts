@@ -2,6 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/platform/index.ts';
 import { createJobQueue, createScheduler } from '../../src/platform/jobs/index.ts';
 import { createReporting, reportingJobHandlers, reportingSchedules } from '../../src/reporting/index.ts';
+import { queueMail } from '../../src/reporting/outbox.ts';
+import { leaseOutboxMessage } from '../../src/reporting/outbox-store.ts';
+import { createSmtpTransport } from '../../src/reporting/smtp.ts';
 import type { ReportingTables } from '../../src/reporting/tables.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { createSession, createUnit } from '../helpers/principals.ts';
@@ -95,6 +98,58 @@ describeEachDatabase('mail outbox when the SMTP server is down', (factory) => {
         .map((m) => m.recipient)
         .sort(),
     ).toEqual(recipients);
+  });
+
+  it('resends with the same Message-ID when a sender crashed after the server accepted the message', async () => {
+    const db = world.server.database.kysely.withTables<ReportingTables>();
+    const now = world.clock.now();
+    await queueMail(
+      db,
+      {
+        dedupKey: 'crash-test',
+        buId: unit,
+        category: 'notice',
+        recipient: 'crash@ops.test',
+        from: { name: 'Coffer', address: 'coffer@msp.test' },
+        mail: { subject: 'crash test', text: 'text', html: '<p>html</p>', attachments: [] },
+      },
+      now,
+    );
+    const row = await db
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('dedup_key', '=', 'crash-test')
+      .executeTakeFirstOrThrow();
+    // A sender leases the message, the SMTP server accepts it, and the process dies before marking it sent.
+    const leased = await leaseOutboxMessage(db, row.id, 'crashed-worker', now, now + 5 * minute);
+    expect(leased).toBeDefined();
+    const transport = createSmtpTransport({
+      host: '127.0.0.1',
+      port: world.smtp.port,
+      security: 'none',
+      username: null,
+      password: null,
+    });
+    await transport.send({
+      messageId: row.message_id,
+      from: { name: 'Coffer', address: 'coffer@msp.test' },
+      to: 'crash@ops.test',
+      subject: 'crash test',
+      text: 'text',
+      html: '<p>html</p>',
+      attachments: [],
+      headers: {},
+    });
+    transport.close();
+    await world.at(now + 2 * minute);
+    expect(world.smtp.to('crash@ops.test')).toHaveLength(1);
+    // After the lease the message goes again: at-least-once, with the same Message-ID for the receiver to drop.
+    await world.at(now + 6 * minute);
+    const copies = world.smtp.to('crash@ops.test');
+    expect(copies).toHaveLength(2);
+    expect(copies[1]!.messageId).toBe(copies[0]!.messageId);
+    await world.at(now + 20 * minute);
+    expect(world.smtp.to('crash@ops.test')).toHaveLength(2);
   });
 
   it('dead-letters a permanently refused message, shows it to operators and can retry it', async () => {

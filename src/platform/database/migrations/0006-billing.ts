@@ -143,7 +143,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('posted_at', 'bigint')
     .execute();
   await db.schema.createIndex('billing_lines_run').on('billing_lines').column('run_id').execute();
-  await db.schema.createIndex('billing_lines_seller_seq').on('billing_lines').columns(['seller_bu_id', 'seq']).execute();
+  await db.schema
+    .createIndex('billing_lines_seller_seq')
+    .on('billing_lines')
+    .columns(['seller_bu_id', 'seq'])
+    .execute();
   await db.schema
     .createIndex('billing_lines_customer_period')
     .on('billing_lines')

@@ -5,6 +5,7 @@ import { packKey } from './format.ts';
 import { catalogPacks } from './keyless.ts';
 import { recordHeaderLength, verifyPackStructure } from './pack.ts';
 import type { Repository } from './repository.ts';
+import { decodeReferences } from './snapshot-file.ts';
 
 /** Options of `checkRepository`. */
 export interface CheckOptions {
@@ -108,7 +109,8 @@ export async function checkRepository(repository: Repository, options: CheckOpti
   const treeMemo = new Map<string, { paths: string[]; used: Set<string> }>();
   for (const snapshot of snapshots) {
     const { paths, used } = await walkTree(repository, snapshot.meta.tree, badBlobs, treeMemo);
-    const listed = new Set(snapshot.envelope.references.map((reference) => toHex(reference.id)));
+    const full = await repository.readSnapshot(snapshot.id);
+    const listed = new Set(decodeReferences(full.envelope).map((reference) => toHex(reference.id)));
     for (const blob of used) {
       if (!listed.has(blob)) {
         errors.push(`snapshot ${snapshot.id.slice(0, 12)}: its reference list lacks blob ${blob.slice(0, 12)}`);

@@ -9,7 +9,13 @@ import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
 import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
 import { deriveVaultKeys } from './keys.ts';
 import { openRecord, PackBuilder, recordHeaderLength, scanRecords, verifyPackStructure } from './pack.ts';
-import { decodeSnapshotEnvelope, encodeSnapshot, openSnapshotMeta, type SnapshotMeta } from './snapshot-file.ts';
+import {
+  decodeReferences,
+  decodeSnapshotEnvelope,
+  encodeSnapshot,
+  openSnapshotMeta,
+  type SnapshotMeta,
+} from './snapshot-file.ts';
 import { deterministicBytes } from './testing/deterministic-bytes.ts';
 import { decodeTree, encodeTree, type TreeEntry } from './tree.ts';
 
@@ -202,8 +208,9 @@ describe('snapshot', () => {
     const { bytes, id } = encodeSnapshot(keys.snapshotKey, meta, references);
     const envelope = decodeSnapshotEnvelope(bytes, id);
     expect(envelope.timeMs).toBe(Date.parse(meta.time));
-    expect(envelope.references).toHaveLength(2);
-    expect(Buffer.compare(envelope.references[0]!.id, envelope.references[1]!.id)).toBeLessThan(0);
+    const decoded = decodeReferences(envelope);
+    expect(decoded).toHaveLength(2);
+    expect(Buffer.compare(decoded[0]!.id, decoded[1]!.id)).toBeLessThan(0);
     expect(openSnapshotMeta(keys.snapshotKey, envelope)).toEqual(meta);
     const tampered = bytes.slice();
     tampered[10]! ^= 1;

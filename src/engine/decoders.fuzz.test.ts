@@ -9,7 +9,7 @@ import { decodeKeySlot, encodeKeySlot, type KeySlot } from './key-slot.ts';
 import { deriveVaultKeys } from './keys.ts';
 import { PackBuilder, scanRecords, verifyPackStructure } from './pack.ts';
 import { decodeConfig } from './repository-config.ts';
-import { decodeSnapshotEnvelope, encodeSnapshot } from './snapshot-file.ts';
+import { decodeReferences, decodeSnapshotEnvelope, encodeSnapshot } from './snapshot-file.ts';
 import { deterministicBytes } from './testing/deterministic-bytes.ts';
 import { decodeTree, encodeTree } from './tree.ts';
 
@@ -110,7 +110,7 @@ const decoders: Record<string, (bytes: Uint8Array) => unknown> = {
     return scanRecords(bytes);
   },
   index: (bytes) => decodeIndexFile(bytes),
-  snapshot: (bytes) => decodeSnapshotEnvelope(bytes),
+  snapshot: (bytes) => decodeReferences(decodeSnapshotEnvelope(bytes)),
   slot: decodeKeySlot,
   config: decodeConfig,
   frame: (bytes) => {

@@ -60,6 +60,7 @@ export {
 export type { RepositoryConfig } from './repository-config.ts';
 export { applyRetention, type RetentionCandidate, type RetentionDecision, type RetentionPolicy } from './retention.ts';
 export {
+  decodeReferences,
   decodeSnapshotEnvelope,
   type Reference,
   type SnapshotEnvelope,

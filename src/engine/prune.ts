@@ -13,6 +13,7 @@ import {
   trailerFooterLength,
   verifyPackStructure,
 } from './pack.ts';
+import { decodeReferences } from './snapshot-file.ts';
 
 /** Options of `prune`. */
 export interface PruneOptions {
@@ -77,7 +78,7 @@ async function runPrune(store: BlobStore, options: PruneOptions): Promise<PruneR
   }
   const referenced = new Set<string>();
   for (const { envelope } of snapshots)
-    for (const reference of envelope.references) referenced.add(toHex(reference.id));
+    for (const reference of decodeReferences(envelope)) referenced.add(toHex(reference.id));
 
   const catalog = await catalogPacks(store);
   const located = new Set<string>();

@@ -323,13 +323,18 @@ export class Repository {
     return { id, envelope, meta: openSnapshotMeta(this.keys.snapshotKey, envelope) };
   }
 
-  /** All snapshots, oldest first. Damaged ones are returned separately. */
+  /**
+   * All snapshots, oldest first, without their reference sections (`referenceSection` is
+   * empty; `readSnapshot` has it). Damaged ones are returned separately.
+   */
   async listSnapshots(): Promise<{ snapshots: SnapshotInfo[]; damaged: { id: string; error: string }[] }> {
     const snapshots: SnapshotInfo[] = [];
     const damaged: { id: string; error: string }[] = [];
     for (const id of await this.listSnapshotIds()) {
       try {
-        snapshots.push(await this.readSnapshot(id));
+        const info = await this.readSnapshot(id);
+        // Listing keeps only the metadata; `readSnapshot` gives the reference list when needed.
+        snapshots.push({ ...info, envelope: { ...info.envelope, referenceSection: new Uint8Array(0) } });
       } catch (error) {
         if (error instanceof NotFoundInRepositoryError) continue;
         damaged.push({ id, error: (error as Error).message });

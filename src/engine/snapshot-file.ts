@@ -103,10 +103,15 @@ export function encodeSnapshot(
   return { bytes: new Uint8Array(bytes), id: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** The keyless parts of a snapshot: header fields and the reference list. */
+/**
+ * The keyless parts of a snapshot: header fields and the raw reference section (checked
+ * against its digest; decode it with `decodeReferences` when needed, so listing many
+ * snapshots does not build millions of objects).
+ */
 export interface SnapshotEnvelope {
   readonly timeMs: number;
-  readonly references: Reference[];
+  readonly referenceCount: number;
+  readonly referenceSection: Uint8Array;
   readonly header: Uint8Array;
   readonly sealedMeta: Uint8Array;
 }
@@ -127,14 +132,30 @@ export function decodeSnapshotEnvelope(bytes: Uint8Array, expectedId?: string): 
   const metaLength = reader.u32();
   if (metaLength < 28 || metaLength > maxMetaLength) throw new CorruptDataError('snapshot meta length is implausible');
   const sealedMeta = reader.bytes(metaLength);
-  if (reader.remaining !== count * referenceLength)
+  if (reader.remaining !== count * referenceLength) {
     throw new CorruptDataError('snapshot reference list has the wrong length');
-  const refs = reader.bytes(count * referenceLength);
-  if (!bytesEqual(createHash('sha256').update(refs).digest(), digest))
+  }
+  const referenceSection = reader.bytes(count * referenceLength);
+  if (!bytesEqual(createHash('sha256').update(referenceSection).digest(), digest)) {
     throw new CorruptDataError('snapshot reference digest mismatch');
+  }
+  const timeMs = Number(time);
+  if (!Number.isSafeInteger(timeMs)) throw new CorruptDataError('snapshot time is out of range');
+  return {
+    timeMs,
+    referenceCount: count,
+    referenceSection,
+    header: bytes.subarray(0, snapshotHeaderLength),
+    sealedMeta,
+  };
+}
+
+/** The reference list of an envelope; throws `CorruptDataError` when unsorted, duplicated or mistyped. */
+export function decodeReferences(envelope: SnapshotEnvelope): Reference[] {
+  const refs = envelope.referenceSection;
   const view = new DataView(refs.buffer, refs.byteOffset, refs.byteLength);
   const references: Reference[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < envelope.referenceCount; i++) {
     const at = i * referenceLength;
     const type = view.getUint8(at + 32);
     if (type !== blobTypeData && type !== blobTypeTree)
@@ -149,9 +170,7 @@ export function decodeSnapshotEnvelope(bytes: Uint8Array, expectedId?: string): 
       plainLength: view.getUint32(at + 37, true),
     });
   }
-  const timeMs = Number(time);
-  if (!Number.isSafeInteger(timeMs)) throw new CorruptDataError('snapshot time is out of range');
-  return { timeMs, references, header: bytes.subarray(0, snapshotHeaderLength), sealedMeta };
+  return references;
 }
 
 /** Decrypts and validates the meta of a decoded envelope. */

@@ -2,6 +2,7 @@ import { toHex } from './bytes.ts';
 import { blobTypeData } from './format.ts';
 import { catalogPacks } from './keyless.ts';
 import type { Repository } from './repository.ts';
+import { decodeReferences, type Reference } from './snapshot-file.ts';
 
 /** Per-snapshot figures of `repositoryStats`. */
 export interface SnapshotStats {
@@ -39,8 +40,11 @@ export async function repositoryStats(repository: Repository): Promise<Repositor
   const { snapshots } = await repository.listSnapshots();
   const catalog = await catalogPacks(repository.store);
   const owners = new Map<string, { count: number; stored: number; plain: number; type: number }>();
+  const referencesOf = new Map<string, Reference[]>();
   for (const snapshot of snapshots) {
-    for (const reference of snapshot.envelope.references) {
+    const references = decodeReferences((await repository.readSnapshot(snapshot.id)).envelope);
+    referencesOf.set(snapshot.id, references);
+    for (const reference of references) {
       const key = toHex(reference.id);
       const owner = owners.get(key);
       if (owner) owner.count += 1;
@@ -77,7 +81,8 @@ export async function repositoryStats(repository: Repository): Promise<Repositor
     compressionRatio: referencedStored === 0 ? 1 : uniqueBytes / referencedStored,
     perSnapshot: snapshots.map((snapshot) => {
       let unique = 0;
-      for (const reference of snapshot.envelope.references) {
+      const references = referencesOf.get(snapshot.id)!;
+      for (const reference of references) {
         if (owners.get(toHex(reference.id))!.count === 1) unique += reference.storedLength;
       }
       return {
@@ -85,7 +90,7 @@ export async function repositoryStats(repository: Repository): Promise<Repositor
         time: snapshot.meta.time,
         logicalBytes: snapshot.meta.summary.totalBytes,
         uniqueStoredBytes: unique,
-        blobs: snapshot.envelope.references.length,
+        blobs: references.length,
       };
     }),
   };

@@ -181,6 +181,22 @@ async function runBackup(
     }
   };
 
+  /**
+   * Fast path of an unchanged file: size, mtime, ctime and inode equal the parent's entry
+   * (mode, owner and link count changes move ctime), so that entry is reused as it is —
+   * no promise, no new object.
+   */
+  const reuseUnchanged = (stats: BigIntStats, previous: TreeEntry | undefined): TreeEntry | undefined => {
+    if (options.force || !unchangedSince(previous, stats)) return undefined;
+    for (const extent of previous.extents) if ('blob' in extent && !pool.isKnown(extent.blob)) return undefined;
+    for (const extent of previous.extents) if ('blob' in extent) references.add(toHex(extent.blob));
+    files += 1;
+    totalBytes += previous.size;
+    progress.files += 1;
+    progress.bytes += previous.size;
+    return previous;
+  };
+
   const fileEntry = async (
     path: string,
     name: string,
@@ -251,7 +267,7 @@ async function runBackup(
     } else {
       childNames = [...node.children.keys()];
     }
-    const pending: Promise<TreeEntry | undefined>[] = [];
+    const pending: (TreeEntry | undefined | Promise<TreeEntry | undefined>)[] = [];
     for (const name of childNames) {
       const path = join(node.path, name);
       if (node.complete && excluded(path)) continue;
@@ -273,13 +289,13 @@ async function runBackup(
         // A requested path that is a file (or link) rather than a folder.
         pending.push(
           kind === 'file'
-            ? (await fileEntry(path, name, stats, previous)).entry
-            : Promise.resolve(otherEntry(path, name, kind, stats)),
+            ? (reuseUnchanged(stats, previous) ?? (await fileEntry(path, name, stats, previous)).entry)
+            : otherEntry(path, name, kind, stats),
         );
       } else if (kind === 'file') {
-        pending.push((await fileEntry(path, name, stats, previous)).entry);
+        pending.push(reuseUnchanged(stats, previous) ?? (await fileEntry(path, name, stats, previous)).entry);
       } else {
-        pending.push(Promise.resolve(otherEntry(path, name, kind, stats)));
+        pending.push(otherEntry(path, name, kind, stats));
       }
     }
     const tree = Promise.all(pending).then((results) => {

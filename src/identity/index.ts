@@ -27,7 +27,7 @@ export {
 export { isPrivilege, type Privilege, privileges } from './privileges.ts';
 export { registerIdentityRoutes } from './routes.ts';
 export { createIdentityRuntime, type IdentityOptions, type IdentityRuntime } from './runtime.ts';
-export { loadOrCreateSecretKey } from './secret-box.ts';
+export { createSecretBox, loadOrCreateSecretKey } from './secret-box.ts';
 export type { IdentityTables, RoleTable, UserStatus, UserTable } from './tables.ts';
 export { sameDigest, sha256Hex } from './tokens.ts';
 export { identityBackground, purgeExpiredCredentials } from './upkeep.ts';

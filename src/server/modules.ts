@@ -1,6 +1,15 @@
-import { identityBackground } from '../identity/index.ts';
+import { billingBackground } from '../billing/index.ts';
+import { createSecretBox, identityBackground, loadOrCreateSecretKey } from '../identity/index.ts';
 import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
 import { protectionBackground } from '../protection/index.ts';
+import {
+  createReporting,
+  noDataSources,
+  reportingJobHandlers,
+  reportingOptionsFromEnv,
+  reportingSchedules,
+} from '../reporting/index.ts';
+import { usageBackground } from '../usage/index.ts';
 import type { BackgroundContribution } from './background.ts';
 
 /** What modules get to build their background work. */
@@ -17,5 +26,20 @@ export interface ModuleBackgroundDeps {
  * routes.ts for background work).
  */
 export function moduleBackground(deps: ModuleBackgroundDeps): BackgroundContribution[] {
-  return [identityBackground(deps), protectionBackground(deps)];
+  const reporting = createReporting({
+    database: deps.database,
+    clock: deps.clock,
+    log: deps.log,
+    queue: deps.queue,
+    dataSources: noDataSources,
+    secrets: createSecretBox(loadOrCreateSecretKey(deps.config.dataDir)),
+    ...reportingOptionsFromEnv(process.env),
+  });
+  return [
+    identityBackground(deps),
+    protectionBackground(deps),
+    usageBackground(deps),
+    billingBackground(deps),
+    { handlers: reportingJobHandlers(reporting), schedules: reportingSchedules },
+  ];
 }

@@ -104,21 +104,28 @@ export async function checkRepository(repository: Repository, options: CheckOpti
   }
 
   const { snapshots, damaged: damagedSnapshots } = await repository.listSnapshots();
-  for (const snapshot of damagedSnapshots) errors.push(`snapshot ${snapshot.id}: ${snapshot.error}`);
+  const unreadableSnapshots = [...damagedSnapshots];
   const affectedSnapshots: AffectedSnapshot[] = [];
   const treeMemo = new Map<string, { paths: string[]; used: Set<string> }>();
   for (const snapshot of snapshots) {
     const { paths, used } = await walkTree(repository, snapshot.meta.tree, badBlobs, treeMemo);
-    const full = await repository.readSnapshot(snapshot.id);
-    const listed = new Set(decodeReferences(full.envelope).map((reference) => toHex(reference.id)));
+    if (paths.length > 0) affectedSnapshots.push({ snapshotId: snapshot.id, time: snapshot.meta.time, paths });
+    let listed: Set<string>;
+    try {
+      const full = await repository.readSnapshot(snapshot.id);
+      listed = new Set(decodeReferences(full.envelope).map((reference) => toHex(reference.id)));
+    } catch (error) {
+      unreadableSnapshots.push({ id: snapshot.id, error: (error as Error).message });
+      continue;
+    }
     for (const blob of used) {
       if (!listed.has(blob)) {
         errors.push(`snapshot ${snapshot.id.slice(0, 12)}: its reference list lacks blob ${blob.slice(0, 12)}`);
         break;
       }
     }
-    if (paths.length > 0) affectedSnapshots.push({ snapshotId: snapshot.id, time: snapshot.meta.time, paths });
   }
+  for (const snapshot of unreadableSnapshots) errors.push(`snapshot ${snapshot.id}: ${snapshot.error}`);
   for (const pack of damagedPacks) errors.push(`pack ${pack.packId}: ${pack.error}`);
   for (const affected of affectedSnapshots) {
     errors.push(
@@ -130,7 +137,7 @@ export async function checkRepository(repository: Repository, options: CheckOpti
     errors,
     damagedPacks,
     damagedIndexFiles: damagedIndex.map((file) => file.key),
-    damagedSnapshots: damagedSnapshots.map((snapshot) => snapshot.id),
+    damagedSnapshots: unreadableSnapshots.map((snapshot) => snapshot.id),
     affectedSnapshots,
     unindexedPacks: catalog.unindexed,
     packsChecked,

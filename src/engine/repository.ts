@@ -40,11 +40,13 @@ import { openRecord, parseTrailer, recordHeaderLength, trailerFooterLength, trai
 import { decodeConfig, encodeConfig, type RepositoryConfig } from './repository-config.ts';
 import {
   decodeSnapshotEnvelope,
+  decodeSnapshotHeader,
   encodeSnapshot,
   openSnapshotMeta,
   type Reference,
   type SnapshotEnvelope,
   type SnapshotMeta,
+  snapshotHeaderLength,
 } from './snapshot-file.ts';
 import { decodeTree, type TreeEntry } from './tree.ts';
 
@@ -324,6 +326,32 @@ export class Repository {
   }
 
   /**
+   * Metadata of one snapshot from two small ranged reads (header, then the sealed meta),
+   * without reading its reference list; the AEAD binds the meta to the header, and the
+   * header to the references through their digest. `referenceSection` is left empty.
+   */
+  async readSnapshotMeta(id: string): Promise<SnapshotInfo> {
+    const key = `${snapshotsPrefix}${id}`;
+    let header: Uint8Array;
+    try {
+      header = await this.store.get(key, { offset: 0, length: snapshotHeaderLength });
+    } catch (error) {
+      if (isBlobNotFound(error)) throw new NotFoundInRepositoryError(`snapshot ${id} does not exist`);
+      throw error;
+    }
+    const { timeMs, referenceCount, metaLength } = decodeSnapshotHeader(header);
+    const sealedMeta = await this.store.get(key, { offset: snapshotHeaderLength, length: metaLength });
+    const envelope: SnapshotEnvelope = {
+      timeMs,
+      referenceCount,
+      referenceSection: new Uint8Array(0),
+      header,
+      sealedMeta,
+    };
+    return { id, envelope, meta: openSnapshotMeta(this.keys.snapshotKey, envelope) };
+  }
+
+  /**
    * All snapshots, oldest first, without their reference sections (`referenceSection` is
    * empty; `readSnapshot` has it). Damaged ones are returned separately.
    */
@@ -332,9 +360,7 @@ export class Repository {
     const damaged: { id: string; error: string }[] = [];
     for (const id of await this.listSnapshotIds()) {
       try {
-        const info = await this.readSnapshot(id);
-        // Listing keeps only the metadata; `readSnapshot` gives the reference list when needed.
-        snapshots.push({ ...info, envelope: { ...info.envelope, referenceSection: new Uint8Array(0) } });
+        snapshots.push(await this.readSnapshotMeta(id));
       } catch (error) {
         if (error instanceof NotFoundInRepositoryError) continue;
         damaged.push({ id, error: (error as Error).message });
@@ -356,7 +382,7 @@ export class Repository {
     const matches = (await this.listSnapshotIds()).filter((id) => id.startsWith(reference));
     if (matches.length === 0) throw new NotFoundInRepositoryError(`no snapshot ${reference}`);
     if (matches.length > 1) throw new NotFoundInRepositoryError(`snapshot prefix ${reference} is ambiguous`);
-    return this.readSnapshot(matches[0]!);
+    return this.readSnapshotMeta(matches[0]!);
   }
 
   /** Removes a snapshot object. */

@@ -116,6 +116,27 @@ export interface SnapshotEnvelope {
   readonly sealedMeta: Uint8Array;
 }
 
+/** Header fields of a snapshot (its first `snapshotHeaderLength` bytes). */
+export function decodeSnapshotHeader(header: Uint8Array): {
+  timeMs: number;
+  referenceCount: number;
+  metaLength: number;
+} {
+  if (header.byteLength !== snapshotHeaderLength) throw new CorruptDataError('snapshot header is truncated');
+  const reader = new ByteReader(header, 'snapshot header');
+  if (reader.u32() !== snapshotMagic) throw new CorruptDataError('not a snapshot (bad magic)');
+  const version = reader.u8();
+  if (version !== snapshotVersion) throw new CorruptDataError(`unsupported snapshot version ${version}`);
+  reader.bytes(3);
+  const timeMs = Number(reader.i64());
+  const referenceCount = reader.u32();
+  reader.bytes(32);
+  const metaLength = reader.u32();
+  if (metaLength < 28 || metaLength > maxMetaLength) throw new CorruptDataError('snapshot meta length is implausible');
+  if (!Number.isSafeInteger(timeMs)) throw new CorruptDataError('snapshot time is out of range');
+  return { timeMs, referenceCount, metaLength };
+}
+
 /** Parses a snapshot without the key, checking its name hash (when given) and the reference digest. */
 export function decodeSnapshotEnvelope(bytes: Uint8Array, expectedId?: string): SnapshotEnvelope {
   if (expectedId !== undefined && createHash('sha256').update(bytes).digest('hex') !== expectedId) {

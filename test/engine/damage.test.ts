@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -147,6 +147,19 @@ describe('damage: check names what is affected, the rest stays restorable', () =
       workers: 1,
     });
     expect(result.failures).toEqual([]);
+  });
+
+  it('a damaged snapshot object is named', async () => {
+    const repoDir = join(base, 'snapshot');
+    copyRepository(pristine, repoDir);
+    const [name] = readdirSync(join(repoDir, 'snapshots'));
+    const path = join(repoDir, 'snapshots', name!);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 3]! ^= 1;
+    writeFileSync(path, bytes);
+    const report = await checkRepository(await reopen(repoDir));
+    expect(report.ok).toBe(false);
+    expect(report.damagedSnapshots).toEqual([name]);
   });
 
   it('a wrong passphrase is refused cleanly', async () => {

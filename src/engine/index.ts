@@ -16,6 +16,7 @@ export { Chunker, type ChunkerParams, defaultChunkerParams } from './chunker.ts'
 export {
   CorruptDataError,
   EngineError,
+  isBlobNotFound,
   NotFoundInRepositoryError,
   RepositoryError,
   RepositoryLockedError,
@@ -38,12 +39,14 @@ export {
 } from './keyless.ts';
 export { type LockEnvironment, processLockEnvironment } from './locks.ts';
 export {
+  openRecord,
   PackBuilder,
   type PackedBlob,
   parsePackHeader,
   parseTrailer,
   recordHeaderLength,
   scanRecords,
+  sealRecord,
   trailerFooterLength,
   trailerLength,
   verifyPackStructure,
@@ -62,6 +65,7 @@ export { applyRetention, type RetentionCandidate, type RetentionDecision, type R
 export {
   decodeReferences,
   decodeSnapshotEnvelope,
+  decodeSnapshotHeader,
   type Reference,
   type SnapshotEnvelope,
   type SnapshotMeta,

@@ -87,7 +87,7 @@ function targetTable(results: BenchmarkResults): string[] {
     '|---|---:|---:|---|---:|',
   ];
   for (const target of results.targets) {
-    const ratio = target.ratio === null ? 'n/a' : `${target.ratio.toFixed(2)}×`;
+    const ratio = target.ratio === null ? 'n/a' : `${target.ratio.toFixed(3)}×`;
     const note = target.note === undefined ? '' : ` (${target.note})`;
     const cpu =
       target.cpuRatio === undefined || !Number.isFinite(target.cpuRatio) ? '' : `${target.cpuRatio.toFixed(2)}×`;

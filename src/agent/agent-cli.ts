@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { defaultAgentDirectory, readCredentials } from './credentials.ts';
-import { runDaemon } from './daemon.ts';
-import { enrol } from './enrol.ts';
-import { setUnitRecoveryKey } from './recovery-admin.ts';
 
 function readSecretFile(path: string | undefined, what: string): string | undefined {
   if (!path) return undefined;
@@ -25,7 +22,7 @@ function recoveryOption(): Option {
   ).env('COFFER_RECOVERY_PASSPHRASE_FILE');
 }
 
-/** Registers `coffer agent …`: enroll, run, status and recovery-key. */
+/** Registers `coffer agent …`: enroll, run, status and recovery-key (each loads its code when run). */
 export function registerAgentCommands(program: Command): void {
   const agent = program
     .command('agent')
@@ -41,9 +38,15 @@ export function registerAgentCommands(program: Command): void {
     .addOption(directoryOption())
     .addOption(new Option('--hostname <name>', 'name this machine reports').env('COFFER_AGENT_HOSTNAME'))
     .addOption(recoveryOption())
+    .addOption(
+      new Option('--pack-size <bytes>', 'pack size of a new vault (64 KiB to 64 MiB; default 16 MiB)')
+        .env('COFFER_AGENT_PACK_SIZE')
+        .argParser((value) => Number(value)),
+    )
     .addOption(new Option('--json', 'print machine-readable JSON').env('COFFER_JSON'))
     .action(
       async (options: {
+        packSize?: number;
         token: string;
         server?: string;
         dir: string;
@@ -51,11 +54,13 @@ export function registerAgentCommands(program: Command): void {
         recoveryPassphraseFile?: string;
         json?: boolean;
       }) => {
+        const { enrol } = await import('./enrol.ts');
         const credentials = await enrol({
           token: options.token,
           directory: options.dir,
           ...(options.server ? { server: options.server } : {}),
           ...(options.hostname ? { hostname: options.hostname } : {}),
+          ...(options.packSize ? { packSize: options.packSize } : {}),
           ...(options.recoveryPassphraseFile
             ? { recoveryPassphrase: readSecretFile(options.recoveryPassphraseFile, 'recovery passphrase') }
             : {}),
@@ -93,6 +98,7 @@ export function registerAgentCommands(program: Command): void {
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
       const passphrase = readSecretFile(options.recoveryPassphraseFile, 'recovery passphrase');
+      const { runDaemon } = await import('./daemon.ts');
       await runDaemon({
         directory: options.dir,
         waitSeconds: options.wait,
@@ -154,6 +160,7 @@ export function registerAgentCommands(program: Command): void {
         oldPassphraseFile?: string;
         fingerprint?: string;
       }) => {
+        const { setUnitRecoveryKey } = await import('./recovery-admin.ts');
         const result = await setUnitRecoveryKey({
           server: options.server,
           apiKey: options.apiKey,

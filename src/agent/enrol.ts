@@ -16,6 +16,8 @@ export interface EnrolOptions {
   readonly directory: string;
   readonly hostname?: string;
   readonly recoveryPassphrase?: string;
+  /** Pack size of a new vault (default: the engine's, 16 MiB). */
+  readonly packSize?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function enrol(options: EnrolOptions): Promise<AgentCredentials> {
       credentials,
       enrolled.recoveryKey,
       options.recoveryPassphrase,
+      options.packSize,
     );
   } finally {
     connection.close();

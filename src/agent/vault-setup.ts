@@ -44,11 +44,16 @@ export async function setUpVault(
   credentials: AgentCredentials,
   recoveryKey: { id: string; publicKey: string } | null,
   recoveryPassphrase: string | undefined,
+  packSize?: number,
 ): Promise<AgentCredentials> {
   const store = new HttpBlobStore(api.connection, credentials.vaultId);
   const label = `agent ${credentials.hostname}`;
   if (!(await store.head('config'))) {
-    const repository = await initRepository(store, { key: agentKeyOf(credentials) }, { label });
+    const repository = await initRepository(
+      store,
+      { key: agentKeyOf(credentials) },
+      { label, ...(packSize ? { packSize } : {}) },
+    );
     return recoveryKey ? addRecoverySlot(repository, api, credentials, recoveryKey) : credentials;
   }
   try {

@@ -1,4 +1,4 @@
-import { decodeSnapshotEnvelope, readPackTrailer } from '../engine/index.ts';
+import { decodeReferences, decodeSnapshotEnvelope, readPackTrailer } from '../engine/index.ts';
 import { BlobNotFoundError, type BlobStore } from '../storage/index.ts';
 import { catalogSidecarKey } from './catalog.ts';
 import { protectionDb } from './db.ts';
@@ -77,13 +77,14 @@ export async function adoptSnapshot(
   id: string,
 ): Promise<void> {
   const envelope = decodeSnapshotEnvelope(await store.get(`snapshots/${id}`), id);
+  const references = decodeReferences(envelope);
   const db = protectionDb(rt.database);
-  const blobIds = envelope.references.map((reference) => Buffer.from(reference.id).toString('hex'));
+  const blobIds = references.map((reference) => Buffer.from(reference.id).toString('hex'));
   const shared = await referencedElsewhere(db, vault.id, id, blobIds);
   let plain = 0;
   let stored = 0;
   let unique = 0;
-  envelope.references.forEach((reference, i) => {
+  references.forEach((reference, i) => {
     plain += reference.plainLength;
     stored += reference.storedLength;
     if (!shared.has(blobIds[i]!)) unique += reference.storedLength;

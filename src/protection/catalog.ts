@@ -1,4 +1,10 @@
-import { CorruptDataError, decodeSnapshotEnvelope, type SnapshotEnvelope } from '../engine/index.ts';
+import {
+  CorruptDataError,
+  decodeReferences,
+  decodeSnapshotEnvelope,
+  type Reference,
+  type SnapshotEnvelope,
+} from '../engine/index.ts';
 import { ValidationError } from '../platform/index.ts';
 import { protectionDb } from './db.ts';
 import { InvalidUploadError, MissingBlobsError } from './errors.ts';
@@ -20,10 +26,14 @@ export function catalogSidecarKey(snapshotId: string): string {
   return `catalog/${snapshotId}`;
 }
 
-/** Decodes a snapshot upload without the key; InvalidUploadError when it is not one. */
-export function decodeUploadedSnapshot(bytes: Uint8Array, id: string): SnapshotEnvelope {
+/** Decodes a snapshot upload without the key (envelope and reference list); InvalidUploadError when it is not one. */
+export function decodeUploadedSnapshot(
+  bytes: Uint8Array,
+  id: string,
+): { envelope: SnapshotEnvelope; references: Reference[] } {
   try {
-    return decodeSnapshotEnvelope(bytes, id);
+    const envelope = decodeSnapshotEnvelope(bytes, id);
+    return { envelope, references: decodeReferences(envelope) };
   } catch (error) {
     if (error instanceof CorruptDataError)
       throw new InvalidUploadError(`snapshot ${id} refused: ${error.message}`, error);
@@ -47,14 +57,14 @@ export async function commitSnapshot(
   const session = access.session;
   if (!session) throw new ValidationError('a snapshot commit needs an upload session (header x-coffer-session)');
   if (session.kind !== 'backup') throw new ValidationError('a restore session cannot commit snapshots');
-  const envelope = decodeUploadedSnapshot(bytes, id);
+  const { envelope, references } = decodeUploadedSnapshot(bytes, id);
   const db = protectionDb(rt.database);
   const existing = await findSnapshot(db, access.vault.id, id);
   if (existing && existing.forgotten_at === null) {
     if (!(await access.store.head(`snapshots/${id}`))) await store(access, id, bytes);
     return { snapshot: existing, created: false };
   }
-  const blobIds = envelope.references.map((reference) => Buffer.from(reference.id).toString('hex'));
+  const blobIds = references.map((reference) => Buffer.from(reference.id).toString('hex'));
   const now = rt.clock.now();
   const row = await db.transaction().execute(async (trx) => {
     await lockVaultRow(trx, rt.database, access.vault.id);
@@ -65,7 +75,7 @@ export async function commitSnapshot(
     let plain = 0;
     let stored = 0;
     let unique = 0;
-    envelope.references.forEach((reference, i) => {
+    references.forEach((reference, i) => {
       plain += reference.plainLength;
       stored += reference.storedLength;
       if (!shared.has(blobIds[i]!)) unique += reference.storedLength;

@@ -4,6 +4,7 @@
 import './guards.ts';
 import './policy.ts';
 
+export { runRebuildIndexCommand } from './admin-command.ts';
 export { protectionBackground, protectionJobKinds, protectionTick, queueMaintenance } from './background.ts';
 export { protectionErrorStatuses } from './errors.ts';
 export { type BackupSchedule, defaultPolicy, type ProtectionPolicy, type RetentionRules } from './policy.ts';

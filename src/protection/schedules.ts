@@ -9,8 +9,9 @@ const maxSlotsPerPass = 100;
 
 /**
  * Turns the schedule slots of a data source that came due since the last pass into queued
- * backup jobs (one per slot; the unique slot index makes concurrent passes harmless).
- * Slots before the data source was enrolled never fire. Returns the number of new jobs.
+ * backup jobs (one per slot; the unique slot index makes concurrent passes harmless). A
+ * schedule seen for the first time starts from now: slots before it was added (or before
+ * the data source was enrolled) never fire. Returns the number of new jobs.
  */
 export async function materialiseSchedules(
   db: ProtectionDb,
@@ -23,16 +24,19 @@ export async function materialiseSchedules(
   let created = 0;
   for (const schedule of policy.schedules) {
     const rule = parseCronRule(schedule.cron, schedule.timezone);
-    const since = state.get(schedule.name) ?? source.enrolled_at;
+    const since = state.get(schedule.name);
+    if (since === undefined) {
+      await setScheduleState(db, source.id, schedule.name, now);
+      continue;
+    }
     const slots: number[] = [];
-    for (let slot = rule.nextAfter(since); slot !== null && slot <= now; slot = rule.nextAfter(slot)) {
+    // An agent silent for weeks does not need every slot replayed: a week of them is enough.
+    const from = Math.max(since, now - 7 * 86_400_000);
+    for (let slot = rule.nextAfter(from); slot !== null && slot <= now; slot = rule.nextAfter(slot)) {
       slots.push(slot);
       if (slots.length > maxSlotsPerPass) slots.shift();
     }
-    if (slots.length === 0) {
-      if (!state.has(schedule.name)) await setScheduleState(db, source.id, schedule.name, since);
-      continue;
-    }
+    if (slots.length === 0) continue;
     for (const slot of slots) {
       const inserted = await insertJob(db, {
         id: newId(slot),

@@ -1,0 +1,3 @@
+import { defineAgentSuite } from './agent-suite.ts';
+
+defineAgentSuite({ s3: false });

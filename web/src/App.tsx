@@ -14,7 +14,8 @@ import { Screens } from './Screens.tsx';
 import { AcceptInvitationPage } from './session/AcceptInvitationPage.tsx';
 import { FirstStepsPage } from './session/FirstStepsPage.tsx';
 import { SignInPage } from './session/SignInPage.tsx';
-import { hasPrivilege, meKey, useMe } from './session/use-me.ts';
+import { forgetSession } from './session/sign-out.ts';
+import { hasPrivilege, useMe } from './session/use-me.ts';
 
 /** The console: providers, then sign-in, first steps or the signed-in shell. */
 export function App() {
@@ -36,8 +37,7 @@ function Root() {
   useEffect(
     () =>
       onSessionEnded(() => {
-        queryClient.removeQueries();
-        queryClient.setQueryData(meKey, null);
+        forgetSession(queryClient);
         setNotice('Your session has ended. Sign in again to continue where you were.');
       }),
     [],

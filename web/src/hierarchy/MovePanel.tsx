@@ -115,7 +115,7 @@ export function MovePanel({ unit, tree }: { unit: Unit; tree: UnitTreeControl })
       {preview ? <PreviewView preview={preview} unit={unit} /> : null}
       {preview ? (
         <Group>
-          <Button color="orange" onClick={handleMove} loading={busy === 'move'} data-testid="confirm-move">
+          <Button onClick={handleMove} loading={busy === 'move'} data-testid="confirm-move">
             Move {unit.name} now
           </Button>
           <Button variant="default" onClick={() => setPreview(null)}>
@@ -137,8 +137,8 @@ function PreviewView({ preview, unit }: { preview: MovePreview; unit: Unit }) {
         What the move changes
       </Title>
       <Text size="sm">
-        {preview.unitsMoving} unit{preview.unitsMoving === 1 ? '' : 's'} move from <b>{from.data?.name ?? '…'}</b> to{' '}
-        <b>{to.data?.name ?? '…'}</b>.
+        {preview.unitsMoving === 1 ? '1 unit moves' : `${preview.unitsMoving} units move`} from{' '}
+        <b>{from.data?.name ?? '…'}</b> to <b>{to.data?.name ?? '…'}</b>.
       </Text>
       {preview.settings.length === 0 && preview.brand.length === 0 ? (
         <Text size="sm" c="dimmed">

@@ -1,4 +1,4 @@
-import { Badge, Button, Checkbox, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { Badge, Button, Checkbox, Code, Group, Modal, ScrollArea, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -44,7 +44,7 @@ export function SettingsPanel({ unit, me }: { unit: Unit; me: Me }) {
           <Table.Tr>
             <Table.Th>Setting</Table.Th>
             <Table.Th>In force</Table.Th>
-            <Table.Th>From</Table.Th>
+            <Table.Th w={170}>From</Table.Th>
             {canEdit ? <Table.Th aria-label="Actions" /> : null}
           </Table.Tr>
         </Table.Thead>
@@ -62,9 +62,7 @@ export function SettingsPanel({ unit, me }: { unit: Unit; me: Me }) {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm" ff="monospace" style={{ wordBreak: 'break-word' }}>
-                    {formatValue(effective?.value)}
-                  </Text>
+                  <ValueView value={effective?.value} />
                   {effective?.locked ? (
                     <Badge size="xs" color="orange" variant="light">
                       locked for sub-units
@@ -166,9 +164,7 @@ function SettingEditor({
       </Text>
       <Group gap="xs">
         <Text size="sm">Now in force:</Text>
-        <Text size="sm" ff="monospace">
-          {formatValue(effective?.value)}
-        </Text>
+        <ValueView value={effective?.value} />
         <SourceLabel source={effective?.source} unitId={unit.id} />
       </Group>
       <SchemaValueEditor schema={schema} value={value} onChange={setValue} label="Value" errors={errors} />
@@ -211,5 +207,21 @@ function SettingEditor({
         </Group>
       </Group>
     </Stack>
+  );
+}
+
+/** A setting's value: plain text for simple values, indented JSON (scrollable) for structures. */
+function ValueView({ value }: { value: unknown }) {
+  if (value !== null && typeof value === 'object') {
+    return (
+      <ScrollArea.Autosize mah={160} type="auto">
+        <Code block>{JSON.stringify(value, null, 2)}</Code>
+      </ScrollArea.Autosize>
+    );
+  }
+  return (
+    <Text size="sm" ff="monospace" style={{ wordBreak: 'break-word' }}>
+      {formatValue(value)}
+    </Text>
   );
 }

@@ -9,21 +9,21 @@ export function SourceLabel({ source, unitId }: { source: ValueSource | undefine
   if (!source) return null;
   if (source.kind === 'default') {
     return (
-      <Badge variant="light" color="gray" size="sm">
+      <Badge variant="light" color="gray" size="sm" style={{ overflow: 'visible' }}>
         default
       </Badge>
     );
   }
   if (source.kind === 'above_scope') {
     return (
-      <Badge variant="light" color="grape" size="sm">
+      <Badge variant="light" color="grape" size="sm" style={{ overflow: 'visible' }}>
         set above your scope
       </Badge>
     );
   }
   if (source.buId === unitId) {
     return (
-      <Badge variant="light" color="brand" size="sm">
+      <Badge variant="light" color="brand" size="sm" style={{ overflow: 'visible' }}>
         set here
       </Badge>
     );

@@ -39,20 +39,22 @@ export function UnitDetails({
   return (
     <Paper withBorder p="md" radius="md">
       <Stack gap="md">
-        <Breadcrumbs separator="›" aria-label="Place in the hierarchy">
-          {(path.data?.items ?? []).map((step) => {
-            const to = buildPath('/units/:id', { id: step.id });
-            return step.id === unitId ? (
-              <Text key={step.id} size="sm" aria-current="page">
-                {step.name}
-              </Text>
-            ) : (
-              <Anchor key={step.id} href={to} size="sm" onClick={(event) => handleLinkClick(event, to)}>
-                {step.name}
-              </Anchor>
-            );
-          })}
-        </Breadcrumbs>
+        <nav aria-label="Place in the hierarchy">
+          <Breadcrumbs separator="›">
+            {(path.data?.items ?? []).map((step) => {
+              const to = buildPath('/units/:id', { id: step.id });
+              return step.id === unitId ? (
+                <Text key={step.id} size="sm" aria-current="page">
+                  {step.name}
+                </Text>
+              ) : (
+                <Anchor key={step.id} href={to} size="sm" onClick={(event) => handleLinkClick(event, to)}>
+                  {step.name}
+                </Anchor>
+              );
+            })}
+          </Breadcrumbs>
+        </nav>
         <Group gap="sm">
           <Title order={1} size="h2" data-testid="unit-title">
             {current.name}

@@ -1,12 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
+  fchmodSync,
+  fchownSync,
   constants as fsConstants,
-  promises as fsp,
+  ftruncateSync,
+  futimesSync,
   lchownSync,
   linkSync,
   lutimesSync,
   mkdirSync,
+  openSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -200,15 +205,16 @@ export async function restore(
     }
   }
   // Every file gets its final size (creating empty and all-zero files), owner, mode and
-  // times through one handle; many at a time, as this is syscall latency, not CPU.
-  await mapLimited(restoredFiles, 16, async (file) => {
+  // times through one descriptor. Synchronous calls: measured 3.4× less CPU than the same
+  // calls through the libuv pool, at equal wall time (docs/decisions/0005).
+  for (const file of restoredFiles) {
     try {
-      await finishFile(local(file.path), file.entry);
+      finishFile(local(file.path), file.entry);
       progress.files += 1;
     } catch (error) {
       failures.push({ path: file.path, error: (error as Error).message });
     }
-  });
+  }
   for (const link of links) {
     try {
       rmSync(link.path, { force: true });
@@ -234,30 +240,16 @@ export async function restore(
   };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
-async function finishFile(path: string, entry: TreeEntry): Promise<void> {
+function finishFile(path: string, entry: TreeEntry): void {
   const seconds = Number(entry.mtimeNs / 1000n) / 1e6;
-  const handle = await fsp.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
+  const fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
   try {
-    await handle.truncate(entry.size);
-    if (process.getuid?.() === 0) await handle.chown(entry.uid, entry.gid);
-    await handle.chmod(entry.mode);
-    await handle.utimes(seconds, seconds);
+    ftruncateSync(fd, entry.size);
+    if (process.getuid?.() === 0) fchownSync(fd, entry.uid, entry.gid);
+    fchmodSync(fd, entry.mode);
+    futimesSync(fd, seconds, seconds);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -7,6 +7,8 @@ import type { AgentCredentials } from '../../src/agent/credentials.ts';
 import { runDaemon } from '../../src/agent/daemon.ts';
 import { enrol } from '../../src/agent/enrol.ts';
 import { ServerConnection } from '../../src/agent/http-client.ts';
+import { createJobQueue, createLogger, ManualClock } from '../../src/platform/index.ts';
+import { type ProtectionRuntime, runtimeFor } from '../../src/protection/index.ts';
 import type { TestDatabaseFactory } from '../helpers/databases.ts';
 import {
   buildIdentityServer,
@@ -27,6 +29,9 @@ import {
 export interface ProtectionHarness {
   readonly server: IdentityTestServer;
   readonly url: string;
+  readonly dataDir: string;
+  /** A protection runtime on the server's database and data directory (for maintenance and ticks). */
+  runtime(): ProtectionRuntime;
   readonly admin: Credential;
   readonly adminUser: TestUser;
   readonly unitId: string;
@@ -42,9 +47,10 @@ export interface ProtectionHarness {
     hostname?: string;
     vaultId?: string;
     policy?: Record<string, unknown>;
+    as?: Credential;
   }): Promise<string>;
   /** Issues a token and enrols an in-process agent with its own state directory. */
-  enrolAgent(dataSourceId: string, options?: { recoveryPassphrase?: string }): Promise<TestAgent>;
+  enrolAgent(dataSourceId: string, options?: { recoveryPassphrase?: string; as?: Credential }): Promise<TestAgent>;
   close(): Promise<void>;
 }
 
@@ -58,9 +64,13 @@ export interface TestAgent {
 
 export async function buildProtectionHarness(
   factory: TestDatabaseFactory,
-  options: { policy?: Record<string, unknown> } = {},
+  options: { policy?: Record<string, unknown>; clock?: ManualClock } = {},
 ): Promise<ProtectionHarness> {
-  const server = await buildIdentityServer(factory);
+  const dataDir = mkdtempSync(join(tmpdir(), 'coffer-protection-'));
+  const server = await buildIdentityServer(factory, {
+    clock: options.clock ?? new ManualClock(Date.now()),
+    env: { COFFER_DATA_DIR: dataDir },
+  });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -68,7 +78,7 @@ export async function buildProtectionHarness(
   const adminUser = await createUser(server, { buId: server.rootId, role: 'administrator' });
   const admin = await createApiKey(server, adminUser);
   if (options.policy) await setSetting(server, unitId, 'protection.policy', options.policy);
-  const directories: string[] = [];
+  const directories: string[] = [dataDir];
   const call: ProtectionHarness['call'] = (method, target, payload, as) =>
     injectAs(server.app, as ?? admin, {
       method,
@@ -76,26 +86,43 @@ export async function buildProtectionHarness(
       ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
     });
   let hosts = 0;
+  let runtime: ProtectionRuntime | undefined;
   return {
     server,
     url,
+    dataDir,
+    runtime() {
+      runtime ??= runtimeFor({
+        config: { dataDir },
+        database: server.database,
+        clock: server.clock,
+        log: createLogger({ level: 'silent' }),
+        queue: createJobQueue({ database: server.database, clock: server.clock }),
+      });
+      return runtime;
+    },
     admin,
     adminUser,
     unitId,
     call,
     async createDataSource(input = {}) {
       hosts += 1;
-      const response = await call('POST', '/api/v1/data-sources', {
-        buId: input.buId ?? unitId,
-        hostname: input.hostname ?? `host${hosts}`,
-        ...(input.vaultId ? { vaultId: input.vaultId } : {}),
-        ...(input.policy ? { policy: input.policy } : {}),
-      });
+      const response = await call(
+        'POST',
+        '/api/v1/data-sources',
+        {
+          buId: input.buId ?? unitId,
+          hostname: input.hostname ?? `host${hosts}`,
+          ...(input.vaultId ? { vaultId: input.vaultId } : {}),
+          ...(input.policy ? { policy: input.policy } : {}),
+        },
+        input.as,
+      );
       if (response.statusCode !== 201) throw new Error(`data source not created: ${response.body}`);
       return response.json<{ id: string }>().id;
     },
     async enrolAgent(dataSourceId, enrolOptions = {}) {
-      const issued = await call('POST', `/api/v1/data-sources/${dataSourceId}/enrolment-tokens`, {});
+      const issued = await call('POST', `/api/v1/data-sources/${dataSourceId}/enrolment-tokens`, {}, enrolOptions.as);
       if (issued.statusCode !== 201) throw new Error(`no token: ${issued.body}`);
       const directory = mkdtempSync(join(tmpdir(), 'coffer-agent-'));
       directories.push(directory);

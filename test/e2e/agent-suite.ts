@@ -85,7 +85,10 @@ export function defineAgentSuite(options: { s3: boolean }): void {
 
     afterAll(async () => {
       if (process.env.COFFER_E2E_LOG) {
-        writeFileSync(process.env.COFFER_E2E_LOG, `${server?.process.output().stderr}\n---agent---\n${agent?.output()}`);
+        writeFileSync(
+          process.env.COFFER_E2E_LOG,
+          `${server?.process.output().stderr}\n---agent---\n${agent?.output()}`,
+        );
       }
       await agent?.stop('SIGKILL');
       await server?.stop();
@@ -246,7 +249,11 @@ export function defineAgentSuite(options: { s3: boolean }): void {
 
 /** Shows the job's error when it did not succeed. */
 function expectSuccess(job: JobBody): void {
-  expect({ status: job.status, error: job.error, warnings: job.warnings }).toEqual({ status: 'success', error: null, warnings: [] });
+  expect({ status: job.status, error: job.error, warnings: job.warnings }).toEqual({
+    status: 'success',
+    error: null,
+    warnings: [],
+  });
 }
 
 async function rootUnit(api: Api): Promise<string> {

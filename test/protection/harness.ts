@@ -76,7 +76,7 @@ export async function buildProtectionHarness(
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const unitId = await createUnit(server, server.rootId, { name: 'Customer', code: 'cust' });
   const adminUser = await createUser(server, { buId: server.rootId, role: 'administrator' });
-  const admin = await createApiKey(server, adminUser);
+  const admin = await createApiKey(server, adminUser, { expiresInMs: 10 * 365 * 86_400_000 });
   if (options.policy) await setSetting(server, unitId, 'protection.policy', options.policy);
   const directories: string[] = [dataDir];
   const call: ProtectionHarness['call'] = (method, target, payload, as) =>

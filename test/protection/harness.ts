@@ -33,6 +33,8 @@ export interface ProtectionHarness {
   /** A protection runtime on the server's database and data directory (for maintenance and ticks). */
   runtime(): ProtectionRuntime;
   readonly admin: Credential;
+  /** The administrator's API key as a bearer token (for clients outside `inject`). */
+  readonly adminToken: string;
   readonly adminUser: TestUser;
   readonly unitId: string;
   call(
@@ -102,6 +104,7 @@ export async function buildProtectionHarness(
       return runtime;
     },
     admin,
+    adminToken: admin.token,
     adminUser,
     unitId,
     call,

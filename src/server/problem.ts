@@ -25,6 +25,8 @@ const statusByCode = new Map<string, number>([
   ['not_found', 404],
   ['method_not_allowed', 405],
   ['conflict', 409],
+  // A hard storage quota refuses new backups (restores stay allowed).
+  ['quota_exceeded', 409],
   ['gone', 410],
   ['payload_too_large', 413],
   ['unsupported_media_type', 415],

@@ -13,4 +13,5 @@ export { type MaintenanceReport, maintainVault } from './retention.ts';
 export { registerProtectionRoutes } from './routes.ts';
 export { createProtectionRuntime, defaultLimits, type ProtectionLimits, type ProtectionRuntime } from './runtime.ts';
 export { configureProtection, type ProtectionOptions, type ProtectionServer, runtimeFor } from './server-deps.ts';
+export { createDataSourceStatusProvider, type DataSourceBackupStatus } from './status-provider.ts';
 export type { ProtectionTables } from './tables.ts';

@@ -157,3 +157,22 @@ export async function lastFinishedBackup(db: ProtectionDb, dataSourceId: string)
     .limit(1)
     .executeTakeFirst();
 }
+
+/** The latest backup job of a data source finished at or before `at` in one of `statuses`. */
+export async function lastBackupIn(
+  db: ProtectionDb,
+  dataSourceId: string,
+  statuses: readonly JobStatus[],
+  at: number,
+): Promise<JobRow | undefined> {
+  return db
+    .selectFrom('protection_jobs')
+    .selectAll()
+    .where('data_source_id', '=', dataSourceId)
+    .where('kind', '=', 'backup')
+    .where('status', 'in', [...statuses])
+    .where('finished_at', '<=', at)
+    .orderBy('finished_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

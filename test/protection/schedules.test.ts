@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/index.ts';
-import { protectionTick } from '../../src/protection/index.ts';
+import { createDataSourceStatusProvider, protectionTick } from '../../src/protection/index.ts';
+import type { DataSourceProvider } from '../../src/reporting/report-model.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { writeTree } from './files.ts';
 import { buildProtectionHarness, type ProtectionHarness, type TestAgent } from './harness.ts';
@@ -88,6 +89,7 @@ describeEachDatabase('schedules, missed runs and job outcomes', (factory) => {
     await api.finish(job.id, { outcome: 'failed', error: 'disk vanished' });
     const failed = (await harness.call('GET', `/api/v1/jobs/${job.id}`)).json<Job>();
     expect(failed).toMatchObject({ status: 'failed', error: 'disk vanished' });
+    clock.advance(1000);
     const second = (await harness.call('POST', `/api/v1/data-sources/${dataSourceId}/backups`, {})).json<{
       id: string;
     }>();
@@ -115,5 +117,17 @@ describeEachDatabase('schedules, missed runs and job outcomes', (factory) => {
     const cancelled = await harness.call('POST', `/api/v1/jobs/${job.id}/cancel`, {});
     expect(cancelled.json<Job>().status).toBe('cancelled');
     expect(await agent.api().progress(job.id, { files: 1 })).toEqual({ cancel: true });
+  });
+
+  it('gives reports each data source’s last outcome, sizes and agent contact', async () => {
+    const provider: DataSourceProvider = createDataSourceStatusProvider(harness.server.database);
+    const statuses = await provider.listForSubtree(harness.unitId, clock.now() + 1000);
+    const mine = statuses.find((status) => status.id === dataSourceId);
+    expect(mine).toMatchObject({
+      lastOutcome: 'warning',
+      warnings: ['/etc/locked.db: EBUSY: resource busy or locked'],
+    });
+    expect(mine?.protectedBytes).toBeGreaterThan(0);
+    expect(mine?.agentLastSeenAt).not.toBeNull();
   });
 });

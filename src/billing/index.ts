@@ -1,8 +1,9 @@
 // Public entry of the billing module: subscriptions, products, contracts, manual
 // registrations, billing runs, dry runs, corrections, exports, margin view and jobs.
-import { registerBillingDeletionGuard } from './guards.ts';
+import { registerBillingDeletionGuard, registerBillingMoveListener } from './guards.ts';
 
 registerBillingDeletionGuard();
+registerBillingMoveListener();
 
 export {
   anchorDay,

@@ -7,6 +7,7 @@ export type { TenancyContext } from './context.ts';
 export { type DeletionGuard, registerDeletionGuard } from './deletion-guards.ts';
 export { type TenancyRefusal, TreeConflictError, TreeRuleError } from './errors.ts';
 export type { MoveImpactProvider, ReachChange } from './move-impact.ts';
+export { type MoveListener, registerMoveListener, type UnitMoved } from './move-listeners.ts';
 export { namingPlaceholders, renderNamingTemplate } from './naming-template.ts';
 export { registerTenancyRoutes, type TenancyRouteOptions } from './routes.ts';
 export { MAX_DEPTH } from './service.ts';

@@ -5,6 +5,7 @@ import type { TenancyContext } from './context.ts';
 import { TreeConflictError, TreeRuleError } from './errors.ts';
 import { sameJson } from './json.ts';
 import type { MoveImpactProvider, ReachChange } from './move-impact.ts';
+import { notifyMoveListeners } from './move-listeners.ts';
 import { loadInScope, type ScopedUnit, sourceOf, type ValueSource } from './scope.ts';
 import { MAX_DEPTH, refuseOwnScopeOrRoot, type UnitView, unitView } from './service.ts';
 import { listSettingDefinitions } from './settings.ts';
@@ -94,6 +95,12 @@ export async function moveUnit(
       if (plan.unchanged) return { unit: unitView(scoped.unit, scoped.scope), movedUnits: 0 };
       const unit = scoped.unit;
       await moveSubtree(trx, unit.id, plan.newParent.id, plan.newParent.depth + 1 - unit.depth, now);
+      await notifyMoveListeners(trx, {
+        movedBuId: unit.id,
+        oldParentId: unit.parent_id,
+        newParentId: plan.newParent.id,
+        now,
+      });
       await ctx.audit.record(
         {
           action: 'bu.move',

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from '../../web/tools/build-web.ts';
-import { type ServerProcess, startServerProcess } from '../helpers/processes.ts';
+import { type AgentProcess, freePort, startAgent } from '../e2e/helpers.ts';
+import { runCoffer, type ServerProcess, startServerProcess } from '../helpers/processes.ts';
 import { field, fieldError, launchChromium, screenshot, totpCode, typeCode } from './browser.ts';
 
 /** Waits for a value in the page (the default of one second is too short on a loaded machine). */
@@ -22,6 +23,8 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let agent: AgentProcess | undefined;
+  let httpsUrl = '';
   const admin = {
     email: '',
     password: '',
@@ -38,19 +41,22 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
       {
         COFFER_DATA_DIR: dataDir,
         COFFER_PORT: '0',
-        COFFER_TLS_PORT: 'off',
+        // Agents talk HTTPS only (they pin the generated certificate); the browser uses the loopback HTTP port.
+        COFFER_TLS_PORT: String(await freePort()),
         COFFER_LOG_LEVEL: 'warn',
         COFFER_WORKER_CONCURRENCY: '1',
       },
       60_000,
     );
-    for (let i = 0; i < 100 && !/One-time password:/.test(server.output().stdout); i++) {
+    for (let i = 0; i < 600 && !/One-time password:/.test(server.output().stdout); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const stdout = server.output().stdout;
     admin.email = /User:\s+(\S+)/.exec(stdout)?.[1] ?? '';
     admin.password = /One-time password:\s+(\S+)/.exec(stdout)?.[1] ?? '';
     expect(admin.password, stdout).not.toBe('');
+    httpsUrl = /HTTPS on (https:\S+)/.exec(stdout)?.[1] ?? '';
+    expect(httpsUrl, stdout).not.toBe('');
     browser = await launchChromium();
     context = await browser.newContext({ baseURL: server.url, viewport: { width: 1366, height: 860 } });
     page = await context.newPage();
@@ -75,6 +81,7 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
   });
 
   afterAll(async () => {
+    await agent?.stop('SIGKILL');
     await browser?.close();
     await server?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -335,5 +342,133 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
     await until(() => page.getByTestId('search-result').count()).toBe(10);
     await page.getByTestId('search-result').first().click();
     await until(() => page.getByTestId('unit-title').textContent()).toBe('Branch 250');
+  });
+
+  it('adds a data source, enrols a real agent with the command shown, backs up now and restores one file', async () => {
+    const source = join(dataDir, 'machine', 'srv');
+    mkdirSync(join(source, 'docs'), { recursive: true });
+    writeFileSync(join(source, 'docs', 'report.txt'), 'quarterly figures\n'.repeat(500));
+    writeFileSync(join(source, 'notes.txt'), 'keep me\n');
+
+    await page.goto(`/sources?unit=${units.customerId}`);
+    await page.getByRole('button', { name: 'Add data source' }).click();
+    const dialog = page.getByRole('dialog');
+    await field(dialog, 'Host name').fill('web 01');
+    await dialog.getByRole('button', { name: 'Add data source' }).click();
+    // The hostname pattern comes from the OpenAPI schema.
+    await until(() => fieldError(field(dialog, 'Host name'))).toMatch(/not allowed/);
+    await field(dialog, 'Host name').fill('web01');
+    await dialog.getByRole('textbox', { name: 'Folders to back up' }).fill(source);
+    await dialog.getByRole('button', { name: 'Add data source' }).click();
+    await until(() => page.getByTestId('source-status').textContent()).toBe('not enrolled');
+
+    await field(page, 'Server address for agents').fill(httpsUrl);
+    await page.getByRole('button', { name: 'Create enrolment token' }).click();
+    const command = (await page.getByTestId('enrol-command').textContent()) ?? '';
+    await screenshot(page, '16-enrolment');
+    const token = /--token '([^']+)'/.exec(command)?.[1] ?? '';
+    expect(token).toMatch(/^cfe1\./);
+    const agentDir = join(dataDir, 'agent');
+    const enrolled = await runCoffer(
+      ['agent', 'enroll', '--token', token, '--dir', agentDir],
+      { COFFER_AGENT_HOSTNAME: 'web01' },
+      60_000,
+    );
+    expect(enrolled.stderr).toBe('');
+    agent = startAgent(agentDir);
+    await until(() => page.getByTestId('source-status').textContent()).toBe('active');
+
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await page.getByTestId('jobs-table').waitFor();
+    await expect
+      .poll(() => page.locator('[data-testid="jobs-table"] tr[data-status="success"]').count(), { timeout: 60_000 })
+      .toBe(1);
+    await screenshot(page, '17-jobs');
+    await page.getByRole('tab', { name: 'Snapshots' }).click();
+    await until(() => page.getByTestId('snapshots-table').locator('tbody tr').count()).toBe(1);
+
+    await page.getByRole('tab', { name: 'Restore' }).click();
+    const target = join(dataDir, 'restored');
+    const file = join(source, 'docs', 'report.txt');
+    await page.getByRole('textbox', { name: 'Files and folders' }).fill(file);
+    await field(page, 'Restore into folder').fill(target);
+    await page.getByRole('button', { name: 'Start restore' }).click();
+    await expect
+      .poll(() => page.getByTestId('restore-status').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('success');
+    await screenshot(page, '18-restore');
+    expect(readFileSync(join(target, file), 'utf8')).toBe(readFileSync(file, 'utf8'));
+    expect(existsSync(join(target, source, 'notes.txt'))).toBe(false);
+
+    await page.goto(`/sources?unit=${units.rootId}`);
+    await until(() => page.getByTestId('source-health').first().textContent()).toMatch(/ok.*success/);
+    await screenshot(page, '19-data-sources');
+  });
+
+  it('shows the consumption of a subtree with its charts', async () => {
+    await page.goto(`/consumption?unit=${units.northId}`);
+    await until(() => page.getByTestId('usage-figures').textContent()).toMatch(/Clients1/);
+    await until(() => page.getByTestId('usage-charts').locator('svg.recharts-surface').count()).toBeGreaterThan(0);
+    await screenshot(page, '20-consumption');
+  });
+
+  it('sets up a price list and a contract, then shows the billing dry run', async () => {
+    await page.goto(`/billing?unit=${units.northId}&tab=subscriptions`);
+    await page.getByRole('button', { name: 'New subscription' }).click();
+    let dialog = page.getByRole('dialog');
+    await field(dialog, 'Name').fill('North standard');
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+    await page.getByRole('button', { name: 'Add product' }).click();
+    dialog = page.getByRole('dialog');
+    await field(dialog, 'Name').fill('Stored data');
+    await field(dialog, 'Price per unit (EUR)').fill('0.05');
+    await dialog.getByRole('button', { name: 'Add product' }).click();
+    await until(() => page.getByTestId('subscription').textContent()).toContain('Stored data');
+
+    await page.getByRole('tab', { name: 'Contracts' }).click();
+    await page.getByRole('button', { name: 'New contract' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog
+      .locator('input')
+      .and(dialog.getByLabel(/^Subscription/))
+      .click();
+    await page.getByRole('option', { name: /North standard/ }).click();
+    const customer = dialog.locator('input').and(dialog.getByLabel(/^Customer unit/));
+    await customer.click();
+    await customer.fill('Customer');
+    await page.getByRole('option', { name: /Customer A/ }).click();
+    const monthStart = `${new Date().toISOString().slice(0, 7)}-01`;
+    await field(dialog, 'Starts on').fill(monthStart);
+    await dialog.getByRole('button', { name: 'Create contract' }).click();
+    await until(() => page.getByTestId('contracts-table').textContent()).toContain('North standard');
+
+    await page.getByRole('tab', { name: 'Next run (dry run)' }).click();
+    const inSixWeeks = new Date(Date.now() + 42 * 86_400_000).toISOString().slice(0, 10);
+    await field(page, 'Run date').fill(inSixWeeks);
+    await page.getByRole('button', { name: 'Show the dry run' }).click();
+    await until(() => page.getByTestId('dry-run').textContent()).toContain('Stored data');
+    await screenshot(page, '21-billing-dry-run');
+  });
+
+  it('subscribes to a unit’s status reports', async () => {
+    await page.goto(`/reports?unit=${units.customerId}&tab=subscriptions`);
+    await page.getByRole('button', { name: 'Subscribe to reports' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog
+      .locator('input')
+      .and(dialog.getByLabel(/^How often/))
+      .click();
+    await page.getByRole('option', { name: 'weekly' }).click();
+    await dialog.getByRole('button', { name: 'Subscribe' }).click();
+    // A weekly report needs its days: the form says so before the server is asked.
+    await until(() => dialog.getByRole('alert').first().textContent()).toMatch(/at least one day/);
+    await dialog.getByText('Mon', { exact: true }).click();
+    await dialog.getByRole('button', { name: 'Subscribe' }).click();
+    await until(() => page.getByTestId('report-subscriptions').textContent()).toMatch(/weekly on mon/);
+    await screenshot(page, '22-report-subscriptions');
+    await page.getByRole('tab', { name: 'Status reports' }).click();
+    await page.getByRole('button', { name: "Generate today's report" }).click();
+    await until(() => page.getByTestId('reports-table').locator('tbody tr a').count()).toBe(1);
+    await screenshot(page, '23-reports');
   });
 });

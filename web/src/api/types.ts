@@ -63,3 +63,18 @@ export function querySchema(operation: OperationKey): JsonSchema {
   if (!entry.query) throw new Error(`${operation} has no query parameters in the OpenAPI document`);
   return entry.query;
 }
+
+export type DataSource = ResponseOf<'/api/v1/data-sources/{id}', 'get'>;
+export type Job = ResponseOf<'/api/v1/jobs/{id}', 'get'>;
+export type Snapshot = ResponseOf<'/api/v1/data-sources/{id}/snapshots', 'get'>['items'][number];
+export type EnrolmentToken = ResponseOf<'/api/v1/data-sources/{id}/enrolment-tokens', 'post'>;
+export type UsageFigures = ResponseOf<'/api/v1/business-units/{id}/usage', 'get'>['figures'];
+export type UsageDay = ResponseOf<'/api/v1/business-units/{id}/usage/history', 'get'>['days'][number];
+export type Quota = ResponseOf<'/api/v1/business-units/{id}/quota', 'get'>;
+export type BillingSubscription = ResponseOf<'/api/v1/billing/subscriptions/{id}', 'get'>;
+export type BillingContract = ResponseOf<'/api/v1/billing/contracts/{id}', 'get'>;
+export type BillingRun = ResponseOf<'/api/v1/billing/runs/{id}', 'get'>;
+export type BillingLine = NonNullable<BillingRun['lines']>[number];
+export type DryRun = ResponseOf<'/api/v1/business-units/{id}/billing/dry-run', 'get'>;
+export type ReportSummary = NonNullable<ResponseOf<'/api/v1/business-units/{id}/reports', 'get'>['items']>[number];
+export type ReportSubscription = ResponseOf<'/api/v1/report-subscriptions/{id}', 'get'>;

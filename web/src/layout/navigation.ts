@@ -14,7 +14,13 @@ export interface NavigationSection {
 export const navigationSections: NavigationSection[] = [
   {
     title: null,
-    items: [{ path: '/units', label: 'Hierarchy', privilege: 'bu.read' }],
+    items: [
+      { path: '/units', label: 'Hierarchy', privilege: 'bu.read' },
+      { path: '/sources', label: 'Data sources', privilege: 'datasource.read' },
+      { path: '/consumption', label: 'Consumption', privilege: 'bu.read' },
+      { path: '/billing', label: 'Billing', privilege: 'billing.read' },
+      { path: '/reports', label: 'Reports and alerts', privilege: 'report.read' },
+    ],
   },
   {
     title: 'Administration',

@@ -1,0 +1,267 @@
+import { AreaChart, BarChart, LineChart } from '@mantine/charts';
+import {
+  Alert,
+  Anchor,
+  Group,
+  Paper,
+  Progress,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useQueries, useQuery } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { UnitScope } from '../admin/UnitScope.tsx';
+import { api, call } from '../api/client.ts';
+import type { Me, Quota } from '../api/types.ts';
+import { QueryState } from '../components/QueryState.tsx';
+import { useCurrentUnitId } from '../hierarchy/unit-queries.ts';
+import { formatBytes, formatDateTime } from '../lib/format.ts';
+import { handleLinkClick } from '../routing/router.tsx';
+import { buildPath } from '../routing/routes.ts';
+import { dateDaysAgo, toChartRows } from './usage-series.ts';
+
+const ranges = { '30': 30, '90': 90, '365': 365 } as const;
+
+/** Consumption of a unit's subtree: today's figures, quota, history charts and the largest sub-units. */
+export default function ConsumptionPage(_props: { me: Me }) {
+  const unitId = useCurrentUnitId();
+  const [range, setRange] = useState<keyof typeof ranges>('30');
+  const figures = useQuery({
+    queryKey: ['usage', unitId],
+    enabled: Boolean(unitId),
+    queryFn: () => call(api.GET('/api/v1/business-units/{id}/usage', { params: { path: { id: unitId ?? '' } } })),
+  });
+  const quota = useQuery({
+    queryKey: ['quota', unitId],
+    enabled: Boolean(unitId),
+    queryFn: () => call(api.GET('/api/v1/business-units/{id}/quota', { params: { path: { id: unitId ?? '' } } })),
+  });
+  const from = dateDaysAgo(ranges[range] - 1);
+  const to = dateDaysAgo(0);
+  const history = useQuery({
+    queryKey: ['usage-history', unitId, from, to],
+    enabled: Boolean(unitId),
+    queryFn: () =>
+      call(
+        api.GET('/api/v1/business-units/{id}/usage/history', {
+          params: { path: { id: unitId ?? '' }, query: { from, to } },
+        }),
+      ),
+  });
+  const { rows, unit } = toChartRows(history.data?.days ?? []);
+  const current = figures.data?.figures;
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        Consumption
+      </Title>
+      <UnitScope unitId={unitId} />
+      <QueryState isLoading={figures.isLoading} error={figures.error} label="consumption" />
+      {current ? (
+        <SimpleGrid cols={{ base: 2, md: 3, xl: 6 }} data-testid="usage-figures">
+          <Figure label="Protected" value={formatBytes(current.protectedBytes)} />
+          <Figure label="Stored" value={formatBytes(current.storedBytes)} />
+          <Figure label="Transferred today" value={formatBytes(current.transferredBytes)} />
+          <Figure label="Clients" value={String(current.clientCount)} />
+          <Figure label="Data sources" value={String(current.dataSourceCount)} />
+          <Figure label="Snapshots" value={String(current.snapshotCount)} />
+        </SimpleGrid>
+      ) : null}
+      {current?.asOf ? (
+        <Text size="xs" c="dimmed">
+          Measured {formatDateTime(current.asOf)}
+        </Text>
+      ) : null}
+      {quota.data ? <QuotaState quota={quota.data} /> : null}
+      <Group justify="space-between">
+        <Title order={2} size="h4">
+          History
+        </Title>
+        <SegmentedControl
+          aria-label="Period"
+          value={range}
+          onChange={(value) => setRange(value as keyof typeof ranges)}
+          data={[
+            { value: '30', label: '30 days' },
+            { value: '90', label: '90 days' },
+            { value: '365', label: 'A year' },
+          ]}
+        />
+      </Group>
+      <QueryState isLoading={history.isLoading} error={history.error} label="the history" />
+      {history.data ? (
+        rows.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No measurements in this period yet.
+          </Text>
+        ) : (
+          <SimpleGrid cols={{ base: 1, lg: 2 }} data-testid="usage-charts">
+            <ChartPanel title={`Protected and stored (${unit})`}>
+              <AreaChart
+                h={260}
+                data={rows}
+                dataKey="date"
+                series={[
+                  { name: 'protected', label: 'Protected', color: 'brand.4' },
+                  { name: 'stored', label: 'Stored', color: 'accent.7' },
+                ]}
+                curveType="monotone"
+                withLegend
+                valueFormatter={(value) => `${value} ${unit}`}
+              />
+            </ChartPanel>
+            <ChartPanel title={`Transferred per day (${unit})`}>
+              <BarChart
+                h={260}
+                data={rows}
+                dataKey="date"
+                series={[{ name: 'transferred', label: 'Transferred', color: 'brand.6' }]}
+                valueFormatter={(value) => `${value} ${unit}`}
+              />
+            </ChartPanel>
+            <ChartPanel title="Clients and data sources">
+              <LineChart
+                h={220}
+                data={rows}
+                dataKey="date"
+                series={[
+                  { name: 'clients', label: 'Clients', color: 'brand.6' },
+                  { name: 'dataSources', label: 'Data sources', color: 'accent.6' },
+                ]}
+                withLegend
+              />
+            </ChartPanel>
+            <ChartPanel title="Snapshots">
+              <LineChart
+                h={220}
+                data={rows}
+                dataKey="date"
+                series={[{ name: 'snapshots', label: 'Snapshots', color: 'brand.6' }]}
+              />
+            </ChartPanel>
+          </SimpleGrid>
+        )
+      ) : null}
+      {unitId ? <TopConsumers unitId={unitId} /> : null}
+    </Stack>
+  );
+}
+
+function Figure({ label, value }: { label: string; value: string }) {
+  return (
+    <Paper withBorder p="sm" radius="md">
+      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700}>
+        {value}
+      </Text>
+    </Paper>
+  );
+}
+
+function ChartPanel({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Paper withBorder p="md" radius="md" role="figure" aria-label={title}>
+      <Text fw={600} size="sm" mb="xs">
+        {title}
+      </Text>
+      {children}
+    </Paper>
+  );
+}
+
+function QuotaState({ quota }: { quota: Quota }) {
+  if (quota.hardBytes === null && quota.softBytes === null) {
+    return (
+      <Text size="sm" c="dimmed" data-testid="quota-state">
+        No storage quota applies here.
+      </Text>
+    );
+  }
+  const limit = quota.hardBytes ?? quota.softBytes ?? 1;
+  const percent = Math.min(100, (quota.usedBytes / Math.max(1, limit)) * 100);
+  const color = quota.state === 'hard_exceeded' ? 'red' : quota.state === 'soft_exceeded' ? 'orange' : 'green';
+  return (
+    <Paper withBorder p="md" radius="md" data-testid="quota-state">
+      <Stack gap="xs">
+        <Group justify="space-between">
+          <Text fw={600}>Storage quota</Text>
+          <Text size="sm">
+            {formatBytes(quota.usedBytes)} of {formatBytes(quota.hardBytes)} (soft threshold{' '}
+            {formatBytes(quota.softBytes)})
+          </Text>
+        </Group>
+        <Progress value={percent} color={color} aria-label="Share of the quota used" />
+        {quota.state !== 'ok' ? (
+          <Alert color={color} variant="light" role="status">
+            {quota.state === 'hard_exceeded'
+              ? 'The hard limit is reached: new backups are refused.'
+              : 'The soft threshold is passed: the overage is allowed until the hard limit.'}
+          </Alert>
+        ) : null}
+      </Stack>
+    </Paper>
+  );
+}
+
+/**
+ * The unit's direct sub-units by stored bytes (the first 50 of them: the API has no
+ * "usage of all children" call, see docs/web-console.md).
+ */
+function TopConsumers({ unitId }: { unitId: string }) {
+  const children = useQuery({
+    queryKey: ['children', unitId, 'top'],
+    queryFn: () =>
+      call(api.GET('/api/v1/business-units/{id}/children', { params: { path: { id: unitId }, query: { limit: 50 } } })),
+  });
+  const usages = useQueries({
+    queries: (children.data?.items ?? []).map((child) => ({
+      queryKey: ['usage', child.id],
+      queryFn: () => call(api.GET('/api/v1/business-units/{id}/usage', { params: { path: { id: child.id } } })),
+    })),
+  });
+  const rows = (children.data?.items ?? [])
+    .map((child, index) => ({ child, figures: usages[index]?.data?.figures }))
+    .sort((a, b) => (b.figures?.storedBytes ?? 0) - (a.figures?.storedBytes ?? 0))
+    .slice(0, 10);
+  if (!children.data || children.data.items.length === 0) return null;
+  return (
+    <Stack gap="xs">
+      <Title order={2} size="h4">
+        Largest sub-units
+      </Title>
+      <Table striped data-testid="top-consumers">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Unit</Table.Th>
+            <Table.Th>Stored</Table.Th>
+            <Table.Th>Protected</Table.Th>
+            <Table.Th>Clients</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map(({ child, figures }) => {
+            const to = buildPath('/consumption', {}, { unit: child.id });
+            return (
+              <Table.Tr key={child.id}>
+                <Table.Td>
+                  <Anchor href={to} size="sm" onClick={(event) => handleLinkClick(event, to)}>
+                    {child.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{formatBytes(figures?.storedBytes)}</Table.Td>
+                <Table.Td>{formatBytes(figures?.protectedBytes)}</Table.Td>
+                <Table.Td>{figures?.clientCount ?? '–'}</Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}

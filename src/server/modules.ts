@@ -1,10 +1,9 @@
 import { billingBackground } from '../billing/index.ts';
 import { createSecretBox, identityBackground, loadOrCreateSecretKey } from '../identity/index.ts';
 import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
-import { protectionBackground } from '../protection/index.ts';
+import { createDataSourceStatusProvider, protectionBackground } from '../protection/index.ts';
 import {
   createReporting,
-  noDataSources,
   reportingJobHandlers,
   reportingOptionsFromEnv,
   reportingSchedules,
@@ -31,7 +30,7 @@ export function moduleBackground(deps: ModuleBackgroundDeps): BackgroundContribu
     clock: deps.clock,
     log: deps.log,
     queue: deps.queue,
-    dataSources: noDataSources,
+    dataSources: createDataSourceStatusProvider(deps.database),
     secrets: createSecretBox(loadOrCreateSecretKey(deps.config.dataDir)),
     ...reportingOptionsFromEnv(process.env),
   });

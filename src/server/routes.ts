@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerBillingRoutes } from '../billing/index.ts';
 import { createMoveImpactProvider, registerIdentityRoutes } from '../identity/index.ts';
-import { registerProtectionRoutes } from '../protection/index.ts';
+import { createDataSourceStatusProvider, registerProtectionRoutes } from '../protection/index.ts';
 import { registerReportingRoutes } from '../reporting/index.ts';
 import { registerTenancyRoutes } from '../tenancy/index.ts';
 import { registerUsageRoutes } from '../usage/index.ts';
@@ -18,7 +18,10 @@ export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): 
   registerCertificateRoutes(app, ctx, ctx.certificates);
   registerIdentityRoutes(app, app.identity);
   await registerTenancyRoutes(app, ctx, { moveImpact: createMoveImpactProvider(ctx.clock) });
-  registerReportingRoutes(app, ctx, { secrets: app.identity.box });
+  registerReportingRoutes(app, ctx, {
+    secrets: app.identity.box,
+    dataSources: createDataSourceStatusProvider(ctx.database),
+  });
   registerUsageRoutes(app, ctx);
   registerBillingRoutes(app, ctx);
   registerProtectionRoutes(app, ctx);

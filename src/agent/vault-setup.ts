@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { initRepository, openRepository, type Repository, WrongPasswordError } from '../engine/index.ts';
+import { BlobNotFoundError } from '../storage/index.ts';
 import type { AgentApi } from './agent-api.ts';
 import { type AgentCredentials, agentKeyOf } from './credentials.ts';
 import { HttpBlobStore } from './http-blob-store.ts';
@@ -48,7 +49,15 @@ export async function setUpVault(
 ): Promise<AgentCredentials> {
   const store = new HttpBlobStore(api.connection, credentials.vaultId);
   const label = `agent ${credentials.hostname}`;
-  if (!(await store.head('config'))) {
+  // A GET (not HEAD) so that a refusal carries its reason (e.g. a revoked credential).
+  const configured = await store.get('config').then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof BlobNotFoundError) return false;
+      throw error;
+    },
+  );
+  if (!configured) {
     const repository = await initRepository(
       store,
       { key: agentKeyOf(credentials) },

@@ -3,6 +3,7 @@ import { sha256Hex } from '../identity/index.ts';
 import { ConflictError, NotFoundError, newId, ValidationError } from '../platform/index.ts';
 import { S3BlobStore } from '../storage/index.ts';
 import { effectiveSetting, getUnit, isInSubtree, renderNamingTemplate } from '../tenancy/index.ts';
+import { retireDataSource as retireUsage } from '../usage/index.ts';
 import { callerId, type ProtectionContext } from './context.ts';
 import { protectionDb } from './db.ts';
 import { effectivePolicy, type ProtectionPolicy, validateOverride } from './policy.ts';
@@ -351,6 +352,8 @@ export async function retireDataSource(ctx: ProtectionContext, id: string): Prom
         trx,
       );
     });
+  // Its consumption stops counting towards the unit from now on.
+  await retireUsage(ctx.database, id, now);
 }
 
 /** The effective protection policy of a data source. Requires `datasource.read`. */

@@ -77,4 +77,31 @@ describeEachDatabase('data path in process', (factory) => {
       'media/file-1.bin': describeTree(source)['media/file-1.bin'],
     });
   });
+
+  it('restores a deleted file to its original place', async () => {
+    const file = join(source, 'docs', 'readme.txt');
+    const before = describeTree(source);
+    rmSync(file);
+    const job = (
+      await harness.call('POST', `/api/v1/data-sources/${dataSourceId}/restores`, { paths: [file], target: null })
+    ).json<{ id: string }>();
+    await agent.runOnce();
+    expect((await harness.call('GET', `/api/v1/jobs/${job.id}`)).json<{ status: string }>().status).toBe('success');
+    expect(describeTree(source)).toEqual(before);
+  });
+
+  it('documents every data path route in OpenAPI and refuses to delete a unit that still has data sources', async () => {
+    const document = (await harness.call('GET', '/api/v1/openapi.json')).json<{ paths: Record<string, unknown> }>();
+    for (const path of ['/api/v1/data-sources/{id}/restores', '/api/v1/agent/vaults/{vaultId}/blobs/missing']) {
+      expect(Object.keys(document.paths)).toContain(path);
+    }
+    const refused = await harness.call('DELETE', `/api/v1/business-units/${harness.unitId}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toMatch(/data source/);
+  });
+
+  it('retires a data source: its agent is locked out at once', async () => {
+    expect((await harness.call('DELETE', `/api/v1/data-sources/${dataSourceId}`)).statusCode).toBe(204);
+    await expect(agent.runOnce()).rejects.toThrow(/revoked/);
+  });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +209,30 @@ export function defineAgentSuite(options: { s3: boolean }): void {
         );
         expect(missed.items[0]!.error).toMatch(/did not start/);
         await api.call('PATCH', `/api/v1/data-sources/${dataSourceId}`, { policy: { paths: [source], schedules: [] } });
+      });
+
+      it('keeps a pinned agent connected through a certificate rotation announced through the API', async () => {
+        agent = startAgent(agentDir);
+        const announced = await api.call<{ next: { fingerprint256: string } }>(
+          'PUT',
+          '/api/v1/server/certificate/next',
+          {
+            generate: true,
+          },
+        );
+        const next = announced.next.fingerprint256;
+        await api.until(
+          async () => (JSON.parse(readFileSync(join(agentDir, 'agent.json'), 'utf8')) as { pins: string[] }).pins,
+          (pins) => pins.includes(next),
+          30_000,
+          'the agent pinning the announced certificate',
+        );
+        await api.call('POST', '/api/v1/server/certificate/activate', {});
+        await agent.stop();
+        agent = startAgent(agentDir);
+        expectSuccess(await finishedJob(api, await backupNow()));
+        await agent.stop();
+        agent = undefined;
       });
 
       it('refuses a server presenting another certificate on the pinned address', async () => {

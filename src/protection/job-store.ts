@@ -79,7 +79,7 @@ export async function updateJob(db: ProtectionDb, id: string, patch: Partial<Omi
   await db.updateTable('protection_jobs').set(patch).where('id', '=', id).execute();
 }
 
-/** Scheduled jobs still queued after their grace window (`scheduled_for` before `dueBefore`). */
+/** Scheduled jobs still queued (of one data source, or of all); the caller decides which are overdue. */
 export async function overdueScheduledJobs(db: ProtectionDb, dataSourceId: string | null): Promise<JobRow[]> {
   let query = db
     .selectFrom('protection_jobs')

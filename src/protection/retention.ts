@@ -5,6 +5,8 @@ import {
   PackBuilder,
   type PackedBlob,
   packKey,
+  recordHeaderLength,
+  trailerFooterLength,
   verifyPackStructure,
 } from '../engine/index.ts';
 import { newId } from '../platform/index.ts';
@@ -47,6 +49,8 @@ import { requireVault } from './sources.ts';
  */
 
 const dayMs = 86_400_000;
+/** Bytes of one trailer entry (docs/FORMAT.md §7). */
+const trailerEntryLength = 46;
 /** The maintenance lease; a crashed maintainer's vault is free again after it. */
 const maintenanceLeaseMs = 30 * 60_000;
 
@@ -215,7 +219,7 @@ async function collect(rt: ProtectionRuntime, vault: VaultRow, store: BlobStore,
       condemn.push(pack.pack_id);
       continue;
     }
-    const usedBytes = used.reduce((sum, blob) => sum + 42 + blob.stored_length + 46, 0);
+    const usedBytes = used.reduce((sum, blob) => sum + recordHeaderLength + blob.stored_length + trailerEntryLength, 0);
     if (1 - usedBytes / pack.size >= rt.limits.repackThreshold) repack.push({ pack, used });
   }
   const packSize = vault.pack_size ?? 16 * 1024 * 1024;
@@ -264,9 +268,13 @@ async function collect(rt: ProtectionRuntime, vault: VaultRow, store: BlobStore,
       continue;
     }
     for (const blob of used) {
-      const record = bytes.subarray(blob.pack_offset, blob.pack_offset + 42 + blob.stored_length);
+      const record = bytes.subarray(blob.pack_offset, blob.pack_offset + recordHeaderLength + blob.stored_length);
       let builder = builders.get(pack.type);
-      if (builder && builder.length + (builder.blobCount + 2) * 46 + record.byteLength + 8 > packSize) {
+      if (
+        builder &&
+        builder.length + (builder.blobCount + 1) * trailerEntryLength + record.byteLength + trailerFooterLength >
+          packSize
+      ) {
         await flush(pack.type);
         builder = undefined;
       }

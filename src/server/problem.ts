@@ -33,6 +33,9 @@ const statusByCode = new Map<string, number>([
   ['rate_limited', 429],
   ['internal_error', 500],
   ['not_ready', 503],
+  ['storage_unavailable', 503],
+  // The zone ran out of space: the upload is refused and nothing half-written stays.
+  ['storage_full', 507],
 ]);
 
 /** Lets a module declare the HTTP status of one of its own error codes. */

@@ -94,7 +94,7 @@ describe('SIGKILL at random points', () => {
     const source = join(base, 'source-prune');
     await createTestRepository(repository);
     let kills = 0;
-    for (const [round, delay] of delays('prune-kills', 10, 40, 900).entries()) {
+    for (const [round, delay] of delays('prune-kills', 10, 5, 250).entries()) {
       writeSource(source, round);
       if (round % 2 === 0) {
         // Drop older data so prune has packs to delete and to repack.

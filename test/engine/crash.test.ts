@@ -26,21 +26,44 @@ function complete(args: string[]): Promise<{ code: number | null; stdout: string
 }
 
 /** Starts a CLI command and SIGKILLs it after `delayMs` (or lets it finish first). */
-function killAfter(args: string[], delayMs: number): Promise<{ killed: boolean }> {
+function killAfter(args: string[], delayMs: number): Promise<{ killed: boolean; elapsedMs: number }> {
+  const started = performance.now();
   const child = run(args);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
-      resolve({ killed: signal === 'SIGKILL' });
+      resolve({ killed: signal === 'SIGKILL', elapsedMs: performance.now() - started });
     });
   });
 }
 
-/** Deterministic pseudo-random delays so a failure can be replayed. */
-function delays(seed: string, count: number, min: number, max: number): number[] {
+/**
+ * Kill points as fractions of how long the command takes, so they land inside the command on a fast
+ * idle machine and on a slow loaded one alike (fixed millisecond delays did not: CI finished
+ * backups before most of them). Deterministic, so a failure can be replayed.
+ */
+function killFractions(seed: string, count: number): number[] {
   const bytes = deterministicBytes(seed, count * 2);
-  return Array.from({ length: count }, (_, i) => min + (((bytes[2 * i]! << 8) | bytes[2 * i + 1]!) % (max - min)));
+  return Array.from({ length: count }, (_, i) => 0.05 + (((bytes[2 * i]! << 8) | bytes[2 * i + 1]!) / 65_536) * 0.8);
+}
+
+/** Kills a run at `fraction` of the expected duration; a run that finished first refines the estimate. */
+class KillClock {
+  kills = 0;
+  constructor(private expectedMs: number) {}
+
+  async run(args: string[], fraction: number): Promise<void> {
+    const { killed, elapsedMs } = await killAfter(args, Math.max(1, fraction * this.expectedMs));
+    if (killed) this.kills += 1;
+    else this.expectedMs = elapsedMs;
+  }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; elapsedMs: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { result, elapsedMs: performance.now() - started };
 }
 
 function writeSource(source: string, round: number): void {
@@ -68,11 +91,15 @@ describe('SIGKILL at random points', () => {
     const source = join(base, 'source');
     await createTestRepository(repository);
     const completed: string[] = [];
-    let kills = 0;
-    for (const [round, delay] of delays('backup-kills', 11, 150, 2500).entries()) {
-      writeSource(source, round);
-      const { killed } = await killAfter(['backup', '--repo', repository, source], delay);
-      if (killed) kills += 1;
+    // A first complete backup both seeds the repository and measures how long a backup takes here.
+    writeSource(source, 0);
+    const first = await timed(() => complete(['backup', '--repo', repository, source]));
+    expect(first.result.code).toBe(0);
+    completed.push((JSON.parse(first.result.stdout) as { snapshotId: string }).snapshotId);
+    const clock = new KillClock(first.elapsedMs);
+    for (const [round, fraction] of killFractions('backup-kills', 11).entries()) {
+      writeSource(source, round + 1);
+      await clock.run(['backup', '--repo', repository, source], fraction);
       await assertHealthy(repository, completed);
       if (round % 4 === 3) {
         const result = await complete(['backup', '--repo', repository, source]);
@@ -86,15 +113,15 @@ describe('SIGKILL at random points', () => {
         await assertHealthy(repository, completed);
       }
     }
-    expect(kills).toBeGreaterThanOrEqual(6);
+    expect(clock.kills).toBeGreaterThanOrEqual(6);
   }, 180_000);
 
   it('forget --prune: the repository stays valid and kept snapshots keep all their data', async () => {
     const repository = join(base, 'repo-prune');
     const source = join(base, 'source-prune');
     await createTestRepository(repository);
-    let kills = 0;
-    for (const [round, delay] of delays('prune-kills', 10, 5, 250).entries()) {
+    let clock: KillClock | undefined;
+    for (const [round, fraction] of killFractions('prune-kills', 12).entries()) {
       writeSource(source, round);
       if (round % 2 === 0) {
         // Drop older data so prune has packs to delete and to repack.
@@ -103,10 +130,19 @@ describe('SIGKILL at random points', () => {
       const made = await complete(['backup', '--repo', repository, source]);
       expect(made.code).toBe(0);
       const latest = (JSON.parse(made.stdout) as { snapshotId: string }).snapshotId;
-      const { killed } = await killAfter(['forget', '--repo', repository, '--keep-last', '1', '--prune'], delay);
-      if (killed) kills += 1;
+      const forget = ['forget', '--repo', repository, '--keep-last', '1', '--prune'];
+      if (round < 2) {
+        expect((await complete(forget)).code).toBe(0);
+      } else if (!clock) {
+        // Round 2 is the first prune with data to delete; it runs to the end to time one here.
+        const measured = await timed(() => complete(forget));
+        expect(measured.result.code).toBe(0);
+        clock = new KillClock(measured.elapsedMs);
+      } else {
+        await clock.run(forget, fraction);
+      }
       await assertHealthy(repository, [latest]);
     }
-    expect(kills).toBeGreaterThanOrEqual(4);
+    expect(clock!.kills).toBeGreaterThanOrEqual(4);
   }, 180_000);
 });

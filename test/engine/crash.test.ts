@@ -51,12 +51,16 @@ function killFractions(seed: string, count: number): number[] {
 /** Kills a run at `fraction` of the expected duration; a run that finished first refines the estimate. */
 class KillClock {
   kills = 0;
-  constructor(private expectedMs: number) {}
+  #expectedMs: number;
+
+  constructor(expectedMs: number) {
+    this.#expectedMs = expectedMs;
+  }
 
   async run(args: string[], fraction: number): Promise<void> {
-    const { killed, elapsedMs } = await killAfter(args, Math.max(1, fraction * this.expectedMs));
+    const { killed, elapsedMs } = await killAfter(args, Math.max(1, fraction * this.#expectedMs));
     if (killed) this.kills += 1;
-    else this.expectedMs = elapsedMs;
+    else this.#expectedMs = elapsedMs;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Clock, Database, JobQueue, Logger } from '../platform/index.ts';
 import type { BlobStore } from '../storage/index.ts';
+import { storageProblemRecorder } from './storage-problems.ts';
 import { createZoneRegistry, type ZoneRegistry } from './zones.ts';
 
 /** Timing and size rules of the data path. */
@@ -54,6 +55,8 @@ export interface ProtectionRuntimeOptions {
 }
 
 export function createProtectionRuntime(options: ProtectionRuntimeOptions): ProtectionRuntime {
+  const recordProblems = storageProblemRecorder(options);
+  const wrap = options.wrapStore;
   return Object.freeze({
     database: options.database,
     clock: options.clock,
@@ -62,7 +65,8 @@ export function createProtectionRuntime(options: ProtectionRuntimeOptions): Prot
       database: options.database,
       dataDir: options.dataDir,
       secretKey: options.secretKey,
-      ...(options.wrapStore ? { wrapStore: options.wrapStore } : {}),
+      // Problems are recorded on what the store really did, after any injected fault.
+      wrapStore: wrap ? (zoneId, store) => recordProblems(zoneId, wrap(zoneId, store)) : recordProblems,
       ...(options.fastFilesystem ? { fastFilesystem: true } : {}),
     }),
     limits: { ...defaultLimits, ...options.limits },

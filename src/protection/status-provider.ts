@@ -1,7 +1,8 @@
 import type { Database } from '../platform/index.ts';
-import { protectionDb } from './db.ts';
+import { type ProtectionDb, protectionDb } from './db.ts';
 import { lastBackupIn } from './job-store.ts';
 import { listDataSources } from './source-store.ts';
+import { listStorageProblems } from './storage-problems.ts';
 import { latestDailyUsage, latestSnapshotUsage } from './usage-store.ts';
 
 /** One data source's backup state as reports show it (the shape reporting's DataSourceProvider asks for). */
@@ -21,8 +22,8 @@ export interface DataSourceBackupStatus {
 
 /**
  * The data path's view for reports (reporting's `DataSourceProvider`): every data source
- * of a subtree with its last backup outcome, sizes and agent contact. Data sources always
- * belong to a unit here, and storage problems surface in job records, so those lists are empty.
+ * of a subtree with its last backup outcome, sizes and agent contact; the data no data
+ * source owns; the storage problems met on the zones.
  */
 export function createDataSourceStatusProvider(database: Database) {
   const db = protectionDb(database);
@@ -57,11 +58,72 @@ export function createDataSourceStatusProvider(database: Database) {
       }
       return statuses;
     },
+    /**
+     * Snapshots in the catalog that belong to no data source (found in a zone by index
+     * rebuild or maintenance without a sidecar naming their source, or whose source record is
+     * gone), one entry per vault: data that is stored, and costs, but no unit is billed for.
+     */
     async listUnassigned(): Promise<{ id: string; name: string; storedBytes: number; since: number }[]> {
-      return [];
+      const vaults = await db
+        .selectFrom('protection_snapshots as s')
+        .innerJoin('protection_vaults as v', 'v.id', 's.vault_id')
+        .leftJoin('protection_data_sources as d', 'd.id', 's.data_source_id')
+        .select((eb) => [
+          's.vault_id',
+          'v.name',
+          eb.fn.countAll<number>().as('snapshots'),
+          eb.fn.min('s.committed_at').as('since'),
+        ])
+        .where('s.forgotten_at', 'is', null)
+        .where('d.id', 'is', null)
+        .groupBy(['s.vault_id', 'v.name'])
+        .orderBy('s.vault_id')
+        .execute();
+      const entries = [];
+      for (const vault of vaults) {
+        entries.push({
+          id: vault.vault_id,
+          name: `${vault.name}: ${Number(vault.snapshots)} snapshot(s) of no data source`,
+          storedBytes: await unassignedStoredBytes(db, vault.vault_id),
+          since: Number(vault.since),
+        });
+      }
+      return entries;
     },
-    async storageProblems(): Promise<{ at: number; zone: string; message: string }[]> {
-      return [];
+    /** Storage problems met on the zones whose span overlaps [since, until], newest first. */
+    async storageProblems(since: number, until: number): Promise<{ at: number; zone: string; message: string }[]> {
+      const problems = await listStorageProblems(database, since, until);
+      return problems.map((problem) => ({
+        at: Number(problem.last_at),
+        zone: problem.zone_name ?? problem.zone_id,
+        message:
+          Number(problem.occurrences) > 1
+            ? `${problem.kind}: ${problem.message} (${problem.occurrences} times since ${new Date(Number(problem.first_at)).toISOString()})`
+            : `${problem.kind}: ${problem.message}`,
+      }));
     },
   };
+}
+
+/** Stored bytes of the blobs only the vault's unassigned snapshots reference. */
+async function unassignedStoredBytes(db: ProtectionDb, vaultId: string): Promise<number> {
+  const live = (unassigned: boolean) =>
+    db
+      .selectFrom('protection_snapshot_refs as r')
+      .innerJoin('protection_snapshots as s', (join) =>
+        join.onRef('s.vault_id', '=', 'r.vault_id').onRef('s.id', '=', 'r.snapshot_id'),
+      )
+      .leftJoin('protection_data_sources as d', 'd.id', 's.data_source_id')
+      .select('r.blob_id')
+      .where('r.vault_id', '=', vaultId)
+      .where('s.forgotten_at', 'is', null)
+      .where('d.id', unassigned ? 'is' : 'is not', null);
+  const row = await db
+    .selectFrom('protection_blobs as b')
+    .select((eb) => eb.fn.sum<number | string | null>('b.stored_length').as('bytes'))
+    .where('b.vault_id', '=', vaultId)
+    .where('b.blob_id', 'in', live(true))
+    .where('b.blob_id', 'not in', live(false))
+    .executeTakeFirst();
+  return Number(row?.bytes ?? 0);
 }

@@ -1,5 +1,5 @@
 import { CofferError } from '../platform/index.ts';
-import { StorageError } from '../storage/index.ts';
+import { BlobNotFoundError, BlobRangeError, StorageError } from '../storage/index.ts';
 import { StorageFullError, StorageUnavailableError } from './errors.ts';
 
 const fullCodes = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
@@ -12,6 +12,19 @@ function errnoOf(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * What kind of zone problem an error of a store call is: `full` (no space or quota left),
+ * `unavailable` (the store cannot be reached), `error` (anything else the store refused, such
+ * as denied credentials), or null for the answers a store gives in normal work (no such
+ * object, a range past its end).
+ */
+export function storageProblemKind(error: unknown): 'full' | 'unavailable' | 'error' | null {
+  if (error instanceof BlobNotFoundError || error instanceof BlobRangeError) return null;
+  if (errnoOf(error)) return 'full';
+  if (error instanceof StorageError && error.code === 'storage_unavailable') return 'unavailable';
+  return 'error';
 }
 
 /**

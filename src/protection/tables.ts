@@ -19,6 +19,7 @@ export type ProtectionTables = {
   protection_snapshot_usage: SnapshotUsageTable;
   protection_daily_usage: DailyUsageTable;
   protection_recovery_keys: RecoveryKeyTable;
+  protection_storage_problems: StorageProblemTable;
 };
 
 /** A configured blob store. `bu_id` null: usable everywhere (the default zone). */
@@ -254,4 +255,17 @@ export interface RecoveryKeyTable {
   created_at: number;
   created_by: string | null;
   replaced_at: number | null;
+}
+
+/** A problem met on a zone, with its repeats folded in (migration 0011). */
+export interface StorageProblemTable {
+  id: string;
+  zone_id: string;
+  kind: 'full' | 'unavailable' | 'error';
+  /** The store operation that failed: put, get, head, list or delete. */
+  operation: string;
+  message: string;
+  first_at: number;
+  last_at: number;
+  occurrences: number;
 }

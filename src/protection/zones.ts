@@ -25,7 +25,7 @@ export interface ZoneOptions {
   readonly dataDir: string;
   /** 32-byte key the S3 secrets are sealed with (derived per purpose). */
   readonly secretKey: () => Uint8Array;
-  /** Wraps every zone store (tests inject faults such as a full disk). */
+  /** Wraps every zone store (the runtime records storage problems; tests inject faults such as a full disk). */
   readonly wrapStore?: (zoneId: string, store: BlobStore) => BlobStore;
   /** Filesystem stores skip fsync (tests only). */
   readonly fastFilesystem?: boolean;

@@ -52,7 +52,7 @@ export interface DataSourceProvider {
   listForSubtree(buId: string, at: number): Promise<readonly DataSourceStatus[]>;
   /** Data sources assigned to no unit. */
   listUnassigned(at: number): Promise<readonly UnassignedDataSource[]>;
-  /** Storage and synchronisation errors in [since, until). */
+  /** Storage and synchronisation errors in [since, until]. */
   storageProblems(since: number, until: number): Promise<readonly StorageProblem[]>;
 }
 

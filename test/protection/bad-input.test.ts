@@ -246,6 +246,25 @@ describeEachDatabase('data path bad input', (factory) => {
     expect((await harness.call('GET', `/api/v1/jobs/${job.id}`)).json<{ status: string }>().status).toBe('success');
   });
 
+  it("lists the full zone in the operators' server report, one line for the repeats", async () => {
+    const report = (
+      await harness.call('POST', `/api/v1/business-units/${harness.server.rootId}/reports`, { kind: 'server' })
+    ).json<{ body: { storageProblems: { at: number; zone: string; message: string }[] } }>();
+    const problems = report.body.storageProblems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.zone).toBe('default');
+    expect(problems[0]!.message).toMatch(
+      /^full: put vaults\/[^ ]+\/data\/[0-9a-f]{2}\/[0-9a-f]{64}: ENOSPC: no space left on device/,
+    );
+    expect(problems[0]!.at).toBeLessThanOrEqual(harness.server.clock.now());
+    const rows = await protectionDb(harness.server.database)
+      .selectFrom('protection_storage_problems')
+      .selectAll()
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.kind).toBe('full');
+  });
+
   it('lets agents delete only their own locks, and take shared locks only', async () => {
     const store = new HttpBlobStore(agent.api().connection, agent.credentials.vaultId);
     const refused = await store.delete(`snapshots/${firstSnapshot}`).catch((e: unknown) => e);

@@ -7,6 +7,8 @@ import * as m0005 from './0005-usage.ts';
 import * as m0006 from './0006-billing.ts';
 import * as m0008 from './0008-reporting.ts';
 import * as m0010 from './0010-protection.ts';
+import * as m0011 from './0011-protection-storage-problems.ts';
+import * as m0012 from './0012-tenancy-sign-in-host.ts';
 
 /**
  * Every schema migration, in order. Forward-only: a released migration is never edited;
@@ -21,4 +23,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0006-billing': m0006,
   '0008-reporting': m0008,
   '0010-protection': m0010,
+  '0011-protection-storage-problems': m0011,
+  '0012-tenancy-sign-in-host': m0012,
 });

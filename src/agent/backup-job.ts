@@ -53,7 +53,7 @@ export async function runBackupJob(
     api
       .progress(job.id, { files: progress.files, bytes: progress.bytes, sentBytes: store.bytesSent })
       .then((answer) => {
-        if (answer.cancel) log(`job ${job.id} was cancelled on the server; its result will be discarded`);
+        if (answer.cancel) store.abort();
       })
       .catch(() => undefined);
     api.renewSession(session.sessionId).catch(() => undefined);

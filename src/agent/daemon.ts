@@ -3,7 +3,7 @@ import { openRepository } from '../engine/index.ts';
 import { AgentApi, type AgentJob, type JobOutcome } from './agent-api.ts';
 import { runBackupJob } from './backup-job.ts';
 import { type AgentCredentials, agentKeyOf, readCredentials, writeCredentials } from './credentials.ts';
-import { HttpBlobStore } from './http-blob-store.ts';
+import { HttpBlobStore, JobCancelledError } from './http-blob-store.ts';
 import { ServerConnection, ServerError } from './http-client.ts';
 import { runRestoreJob } from './restore-job.ts';
 import { addRecoverySlot, setUpVault } from './vault-setup.ts';
@@ -96,6 +96,15 @@ async function keepUp(
   return next;
 }
 
+/** Whether `error`, or an error it wraps, says the job was cancelled on the server. */
+function causedByCancellation(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof JobCancelledError) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 async function handle(
   api: AgentApi,
   credentials: AgentCredentials,
@@ -118,6 +127,11 @@ async function handle(
         ? await runBackupJob(api, credentials, started, log)
         : await runRestoreJob(api, credentials, started, recoveryPassphrase);
   } catch (error) {
+    if (causedByCancellation(error)) {
+      // The server already recorded the job as cancelled; there is no outcome to report.
+      log(`job ${job.id}: cancelled on the server; stopped`);
+      return;
+    }
     outcome = { outcome: 'failed', error: describe(error) };
   }
   try {

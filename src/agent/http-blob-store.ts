@@ -7,10 +7,19 @@ import { type ServerConnection, ServerError } from './http-client.ts';
  * to the vault's object routes. Writes carry the upload session, whose lease keeps the
  * packs safe from the server's garbage collection until the snapshot commits.
  */
+/** The job this store works for was cancelled on the server. */
+export class JobCancelledError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the job was cancelled on the server', options);
+    this.name = 'JobCancelledError';
+  }
+}
+
 export class HttpBlobStore implements BlobStore {
   readonly #connection: ServerConnection;
   readonly #base: string;
   readonly #session: () => string | undefined;
+  #cancelled = false;
   /** Bytes sent in request bodies (the backup's transfer volume). */
   bytesSent = 0;
 
@@ -18,6 +27,27 @@ export class HttpBlobStore implements BlobStore {
     this.#connection = connection;
     this.#base = `/api/v1/agent/vaults/${encodeURIComponent(vaultId)}`;
     this.#session = session;
+  }
+
+  /**
+   * Stops the store: every later call throws `JobCancelledError` (the job was cancelled on
+   * the server; the engine stops at its next object call and leaves what it sent for a later run).
+   */
+  abort(): void {
+    this.#cancelled = true;
+  }
+
+  async #request(...args: Parameters<ServerConnection['request']>): ReturnType<ServerConnection['request']> {
+    if (this.#cancelled) throw new JobCancelledError();
+    try {
+      return await this.#connection.request(...args);
+    } catch (error) {
+      if (error instanceof ServerError && error.details.reason === 'job_cancelled') {
+        this.#cancelled = true;
+        throw new JobCancelledError({ cause: error });
+      }
+      throw error;
+    }
   }
 
   #headers(): Record<string, string> {
@@ -30,7 +60,7 @@ export class HttpBlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
-    await this.#connection.request('PUT', this.#objectPath(key), { body: data, headers: this.#headers() });
+    await this.#request('PUT', this.#objectPath(key), { body: data, headers: this.#headers() });
     this.bytesSent += data.byteLength;
   }
 
@@ -43,7 +73,7 @@ export class HttpBlobStore implements BlobStore {
       if (options.length === 0) return new Uint8Array(0);
     }
     try {
-      const response = await this.#connection.request('GET', this.#objectPath(key), {
+      const response = await this.#request('GET', this.#objectPath(key), {
         headers,
         ...(options.into ? { into: options.into } : {}),
       });
@@ -61,7 +91,7 @@ export class HttpBlobStore implements BlobStore {
   }
 
   async head(key: string): Promise<BlobInfo | undefined> {
-    const response = await this.#connection.request('HEAD', this.#objectPath(key), {
+    const response = await this.#request('HEAD', this.#objectPath(key), {
       headers: this.#headers(),
       allow: [404],
     });
@@ -71,7 +101,7 @@ export class HttpBlobStore implements BlobStore {
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
-    const response = await this.#connection.request('GET', `${this.#base}/list`, {
+    const response = await this.#request('GET', `${this.#base}/list`, {
       query: { prefix },
       headers: this.#headers(),
     });
@@ -79,7 +109,7 @@ export class HttpBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#connection.request('DELETE', this.#objectPath(key), { headers: this.#headers(), allow: [404] });
+    await this.#request('DELETE', this.#objectPath(key), { headers: this.#headers(), allow: [404] });
   }
 }
 

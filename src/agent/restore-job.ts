@@ -29,7 +29,12 @@ export async function runRestoreJob(
   const store = new HttpBlobStore(api.connection, spec.vaultId, () => session.sessionId);
   const progress = { files: 0, bytes: 0 };
   const timer = setInterval(() => {
-    api.progress(job.id, { files: progress.files, bytes: progress.bytes }).catch(() => undefined);
+    api
+      .progress(job.id, { files: progress.files, bytes: progress.bytes })
+      .then((answer) => {
+        if (answer.cancel) store.abort();
+      })
+      .catch(() => undefined);
     api.renewSession(session.sessionId).catch(() => undefined);
   }, 2000);
   try {

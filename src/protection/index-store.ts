@@ -277,6 +277,16 @@ export async function addSessionBytes(
     .execute();
 }
 
+/** Closes every open session of a job (it was cancelled: its uploads and reads stop being accepted). */
+export async function closeSessionsOfJob(db: ProtectionDb, jobId: string, now: number): Promise<void> {
+  await db
+    .updateTable('protection_sessions')
+    .set({ closed_at: now })
+    .where('job_id', '=', jobId)
+    .where('closed_at', 'is', null)
+    .execute();
+}
+
 export async function closeSession(db: ProtectionDb, id: string, now: number): Promise<void> {
   await db
     .updateTable('protection_sessions')

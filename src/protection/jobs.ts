@@ -4,7 +4,7 @@ import type { AgentIdentity } from './agent-identity.ts';
 import { recordBackupConsumption } from './consumption.ts';
 import { callerId, type ProtectionContext } from './context.ts';
 import { protectionDb } from './db.ts';
-import { findSnapshot, sessionsOfJob, snapshotsOfDataSource } from './index-store.ts';
+import { closeSessionsOfJob, findSnapshot, sessionsOfJob, snapshotsOfDataSource } from './index-store.ts';
 import {
   dueJobs,
   findJob,
@@ -139,7 +139,9 @@ export async function getJob(ctx: ProtectionContext, jobId: string): Promise<Job
 }
 
 /**
- * Cancels a queued or running job (a running agent stops at its next progress report).
+ * Cancels a queued or running job. Its sessions close at once, so a running agent's next
+ * upload, read or snapshot commit is refused (a cancelled backup never commits a snapshot),
+ * and its next progress report tells it to stop.
  * Requires `backup.run` for backups and `restore.run` for restores.
  */
 export async function cancelJob(ctx: ProtectionContext, jobId: string): Promise<JobView> {
@@ -153,6 +155,7 @@ export async function cancelJob(ctx: ProtectionContext, jobId: string): Promise<
     error: 'cancelled by a user',
   });
   if (!cancelled) throw new ConflictError(`the job is already ${job.status}`);
+  await closeSessionsOfJob(protectionDb(ctx.database), jobId, now);
   await ctx.audit.record({ action: `${job.kind}.cancel`, buId: job.bu_id, resourceType: 'job', resourceId: jobId });
   return jobView({ ...job, status: 'cancelled', finished_at: now, error: 'cancelled by a user' });
 }

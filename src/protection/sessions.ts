@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, NotFoundError, newId } from '../platform/index.ts';
 import type { AgentIdentity } from './agent-identity.ts';
-import { protectionDb } from './db.ts';
+import { type ProtectionDb, protectionDb } from './db.ts';
 import { closeSession, extendSession, findSession, insertSession, type SessionRow } from './index-store.ts';
 import { findJob, restoreJobsReading } from './job-store.ts';
 import type { ProtectionRuntime } from './runtime.ts';
@@ -36,7 +36,7 @@ export async function vaultAccess(
     if (!session || session.data_source_id !== agent.dataSourceId || session.vault_id !== vault.id) {
       throw new NotFoundError('Session');
     }
-    if (session.closed_at !== null) throw new ConflictError('this session is closed; open a new one');
+    if (session.closed_at !== null) await refuseClosedSession(db, session);
     const now = rt.clock.now();
     // An expired lease is renewed too: a sweep re-checks references, so renewing is safe.
     if (session.lease_until - now < rt.limits.sessionLeaseMs / 2) {
@@ -44,6 +44,18 @@ export async function vaultAccess(
     }
   }
   return { agent, vault, store: await rt.zones.vaultStore(vault), session };
+}
+
+/** Refuses a request on a closed session, saying so plainly when its job was cancelled. */
+async function refuseClosedSession(db: ProtectionDb, session: SessionRow): Promise<never> {
+  const job = session.job_id ? await findJob(db, session.job_id) : undefined;
+  if (job?.status === 'cancelled') {
+    throw new ConflictError('the job of this session was cancelled; nothing more is accepted for it', {
+      reason: 'job_cancelled',
+      jobId: job.id,
+    });
+  }
+  throw new ConflictError('this session is closed; open a new one');
 }
 
 /**
@@ -88,7 +100,7 @@ export async function renewSession(rt: ProtectionRuntime, agent: AgentIdentity, 
   const db = protectionDb(rt.database);
   const session = await findSession(db, sessionId);
   if (!session || session.data_source_id !== agent.dataSourceId) throw new NotFoundError('Session');
-  if (session.closed_at !== null) throw new ConflictError('this session is closed; open a new one');
+  if (session.closed_at !== null) await refuseClosedSession(db, session);
   await extendSession(db, sessionId, rt.clock.now() + rt.limits.sessionLeaseMs);
 }
 

@@ -14,11 +14,22 @@ import { describeEachDatabase } from '../helpers/databases.ts';
 import { pseudoRandomBytes, writeTree } from './files.ts';
 import { buildProtectionHarness, type ProtectionHarness, type TestAgent } from './harness.ts';
 
-/** A zone store that fails writes of packs with ENOSPC while `full` is set (a disk filling up). */
-const disk = { full: false };
+/**
+ * A zone store that fails writes of packs with ENOSPC while `full` is set (a disk filling
+ * up), and holds writes of packs while `held` is set (an upload in flight, for cancelling).
+ */
+const disk: { full: boolean; held: PromiseWithResolvers<void> | null; waiting: number } = {
+  full: false,
+  held: null,
+  waiting: 0,
+};
 function fillable(_zoneId: string, store: BlobStore): BlobStore {
   return {
     put: async (key, data) => {
+      if (disk.held && key.includes('/data/')) {
+        disk.waiting += 1;
+        await disk.held.promise;
+      }
       if (disk.full && key.includes('/data/')) {
         const error = new Error('ENOSPC: no space left on device, write') as NodeJS.ErrnoException;
         error.code = 'ENOSPC';
@@ -83,6 +94,23 @@ describeEachDatabase('data path bad input', (factory) => {
     } catch (error) {
       if (error instanceof ServerError) return error;
       throw error;
+    }
+  }
+
+  async function snapshotCount(): Promise<number> {
+    const rows = await protectionDb(harness.server.database)
+      .selectFrom('protection_snapshots')
+      .select('id')
+      .where('forgotten_at', 'is', null)
+      .execute();
+    return rows.length;
+  }
+
+  async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
@@ -263,6 +291,54 @@ describeEachDatabase('data path bad input', (factory) => {
       .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.kind).toBe('full');
+  });
+
+  it('stops a running backup that is cancelled: later uploads and the commit are refused, no snapshot appears', async () => {
+    writeFileSync(join(source, 'cancelled.bin'), pseudoRandomBytes(11, 400_000));
+    const snapshotsBefore = await snapshotCount();
+    disk.held = Promise.withResolvers<void>();
+    disk.waiting = 0;
+    const job = (await harness.call('POST', `/api/v1/data-sources/${dataSourceId}/backups`, {})).json<{ id: string }>();
+    const running = agent.runOnce();
+    try {
+      await until(() => disk.waiting > 0);
+      const cancelled = await harness.call('POST', `/api/v1/jobs/${job.id}/cancel`, {});
+      expect(cancelled.json<{ status: string }>().status).toBe('cancelled');
+    } finally {
+      disk.held.resolve();
+      disk.held = null;
+    }
+    const lines = await running;
+    expect(lines.join('\n')).toMatch(new RegExp(`job ${job.id}: cancelled on the server; stopped`));
+    const after = (await harness.call('GET', `/api/v1/jobs/${job.id}`)).json<{ status: string; error: string }>();
+    expect(after).toMatchObject({ status: 'cancelled', error: 'cancelled by a user' });
+    expect(await snapshotCount()).toBe(snapshotsBefore);
+    // The job's session is closed for good: the agent cannot renew or reuse it.
+    const sessions = await protectionDb(harness.server.database)
+      .selectFrom('protection_sessions')
+      .selectAll()
+      .where('job_id', '=', job.id)
+      .execute();
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const session of sessions) {
+      expect(session.closed_at).not.toBeNull();
+      const renewal = await agent
+        .api()
+        .renewSession(session.id)
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(renewal).toBeInstanceOf(ServerError);
+      expect((renewal as ServerError).details).toMatchObject({ reason: 'job_cancelled', jobId: job.id });
+    }
+    // The next backup completes and sends what the cancelled one did not.
+    const next = (await harness.call('POST', `/api/v1/data-sources/${dataSourceId}/backups`, {})).json<{
+      id: string;
+    }>();
+    await agent.runOnce();
+    expect((await harness.call('GET', `/api/v1/jobs/${next.id}`)).json<{ status: string }>().status).toBe('success');
+    expect(await snapshotCount()).toBe(snapshotsBefore + 1);
   });
 
   it('lets agents delete only their own locks, and take shared locks only', async () => {

@@ -1,13 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type { ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
   assertBlobKey,
   type BlobInfo,
@@ -38,8 +29,20 @@ export class S3StoreError extends StorageError {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+/**
+ * The AWS SDK takes ~0.5 s to load; it is imported on the first request, so processes that
+ * only touch local stores (the repository CLI, the engine) never load it.
+ */
+let sdkLoading: Promise<S3Sdk> | undefined;
+function loadSdk(): Promise<S3Sdk> {
+  sdkLoading ??= import('@aws-sdk/client-s3');
+  return sdkLoading;
+}
+
+function statusOf(sdk: S3Sdk, error: unknown): number | undefined {
+  return error instanceof sdk.S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
 
 /**
@@ -49,14 +52,22 @@ function statusOf(error: unknown): number | undefined {
  * (docs/decisions/0009-s3-client-settings.md).
  */
 export class S3BlobStore implements BlobStore {
-  readonly #client: S3Client;
+  readonly #options: S3BlobStoreOptions;
+  #client: S3Client | undefined;
   readonly #bucket: string;
   readonly #prefix: string;
 
   constructor(options: S3BlobStoreOptions) {
+    this.#options = options;
     this.#bucket = options.bucket;
     this.#prefix = options.prefix ?? '';
-    this.#client = new S3Client({
+  }
+
+  /** The SDK module and this store's client, both created on first use. */
+  async #sdk(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    const sdk = await loadSdk();
+    const options = this.#options;
+    this.#client ??= new sdk.S3Client({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.forcePathStyle ?? true,
@@ -65,6 +76,7 @@ export class S3BlobStore implements BlobStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 4,
     });
+    return { sdk, client: this.#client };
   }
 
   #key(key: string): string {
@@ -74,9 +86,10 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const objectKey = this.#key(key);
+    const { sdk, client } = await this.#sdk();
     try {
-      await this.#client.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: objectKey, Body: data, ContentLength: data.byteLength }),
+      await client.send(
+        new sdk.PutObjectCommand({ Bucket: this.#bucket, Key: objectKey, Body: data, ContentLength: data.byteLength }),
       );
     } catch (error) {
       throw new S3StoreError(`cannot store ${key} in bucket ${this.#bucket}: ${(error as Error).message}`, error);
@@ -96,18 +109,19 @@ export class S3BlobStore implements BlobStore {
       ? `bytes=${offset}-${options.length === undefined ? '' : offset + options.length - 1}`
       : undefined;
     const objectKey = this.#key(key);
+    const { sdk, client } = await this.#sdk();
     let body: Uint8Array;
     let total: number | undefined;
     try {
-      const response = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: objectKey, ...(range ? { Range: range } : {}) }),
+      const response = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.#bucket, Key: objectKey, ...(range ? { Range: range } : {}) }),
       );
       if (!response.Body) throw new S3StoreError(`empty response for ${key}`);
       body = await response.Body.transformToByteArray();
       const contentRange = response.ContentRange ? /\/(\d+)$/.exec(response.ContentRange) : null;
       total = contentRange?.[1] ? Number(contentRange[1]) : undefined;
     } catch (error) {
-      const status = statusOf(error);
+      const status = statusOf(sdk, error);
       if (status === 404) throw new BlobNotFoundError(key, { cause: error });
       if (status === 416) {
         const info = await this.head(key);
@@ -128,22 +142,24 @@ export class S3BlobStore implements BlobStore {
 
   async head(key: string): Promise<BlobInfo | undefined> {
     const objectKey = this.#key(key);
+    const { sdk, client } = await this.#sdk();
     try {
-      const response = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
+      const response = await client.send(new sdk.HeadObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
       return { key, size: response.ContentLength ?? 0 };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (statusOf(sdk, error) === 404) return undefined;
       throw new S3StoreError(`cannot inspect ${key} in bucket ${this.#bucket}: ${(error as Error).message}`, error);
     }
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
+    const { sdk, client } = await this.#sdk();
     let token: string | undefined;
     do {
       let response: ListObjectsV2CommandOutput;
       try {
-        response = await this.#client.send(
-          new ListObjectsV2Command({
+        response = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.#bucket,
             Prefix: `${this.#prefix}${prefix}`,
             ...(token ? { ContinuationToken: token } : {}),
@@ -162,16 +178,18 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     const objectKey = this.#key(key);
+    const { sdk, client } = await this.#sdk();
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
     } catch (error) {
-      if (statusOf(error) === 404) return;
+      if (statusOf(sdk, error) === 404) return;
       throw new S3StoreError(`cannot delete ${key} from bucket ${this.#bucket}: ${(error as Error).message}`, error);
     }
   }
 
   /** Releases the HTTP connections. */
   close(): void {
-    this.#client.destroy();
+    this.#client?.destroy();
+    this.#client = undefined;
   }
 }

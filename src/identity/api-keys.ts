@@ -60,7 +60,7 @@ export async function createApiKey(
   await ctx.access.require('apikey.create', input.buId);
   const name = cleanName(input.name, 'name', 100);
   const role = await requireRoleUsableAt(rt.db, input.roleId, input.buId);
-  assertGrantable(principal, role.privileges);
+  assertGrantable(principal, role.privileges, 'roleId');
   const now = rt.clock.now();
   let expiresAt = expiryOf(input, now);
   if (principal.kind === 'apikey') {

@@ -83,17 +83,19 @@ export class SessionRequiredError extends CofferError {
 
 /** A role, key or assignment would grant privileges the caller does not hold itself. */
 export class PrivilegeEscalationError extends CofferError {
-  constructor(missing: readonly string[]) {
+  /** `field`: the request field that asked for the privileges (e.g. roleId), when one did. */
+  constructor(missing: readonly string[], field?: string) {
     super('privilege_escalation', `Cannot grant privileges you do not hold: ${missing.join(', ')}`, {
-      details: { missing },
+      details: { missing, ...(field ? { field } : {}) },
     });
   }
 }
 
 export class PasswordPolicyError extends CofferError {
-  constructor(problems: readonly string[]) {
+  /** `field`: the request field holding the refused password. */
+  constructor(problems: readonly string[], field: 'password' | 'newPassword' = 'password') {
     super('password_policy', `The password does not meet the policy: ${problems.join('; ')}`, {
-      details: { problems },
+      details: { problems, field },
     });
   }
 }

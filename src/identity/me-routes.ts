@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { sendLogoBytes } from '../tenancy/index.ts';
 import { explainSelf } from './explain.ts';
-import { describeMe, endMySession, listMySessions } from './me.ts';
+import { describeMe, endMySession, listMySessions, myLogo } from './me.ts';
 import { confirmTotpEnrolment, disableTotp, regenerateRecoveryCodes, startTotpEnrolment } from './mfa.ts';
 import { noContent, restrictedStages } from './route-config.ts';
 import type { IdentityRuntime } from './runtime.ts';
@@ -29,8 +30,19 @@ const meSchema = {
         recoveryCodesLeft: { type: 'integer' },
       },
     },
+    brand: {
+      type: 'object',
+      description: "The effective brand of the user's own business unit (needs no privilege).",
+      properties: {
+        displayName: { type: 'string' },
+        primaryColor: { type: 'string' },
+        accentColor: { type: 'string' },
+        logoUrl: { type: ['string', 'null'], description: 'Same-origin URL of the logo (changes with its content).' },
+      },
+      required: ['displayName', 'primaryColor', 'accentColor', 'logoUrl'],
+    },
   },
-  required: ['user', 'principal', 'stage', 'mfa'],
+  required: ['user', 'principal', 'stage', 'mfa', 'brand'],
 } as const;
 
 const sessionSchema = {
@@ -68,6 +80,23 @@ export function registerMeRoutes(app: FastifyInstance, rt: IdentityRuntime): voi
       },
     },
     async (request) => describeMe(rt, request.ctx, request.authentication?.stage ?? 'full'),
+  );
+
+  app.get(
+    '/api/v1/me/brand/logo',
+    {
+      config: { access: 'authenticated', stages: restrictedStages },
+      schema: {
+        tags: ['identity'],
+        summary: "The logo of the user's own business unit (404 when no unit on its path has one)",
+        querystring: {
+          type: 'object',
+          properties: { v: { type: 'string', maxLength: 64, pattern: '^[0-9a-f]*$', description: 'Cache key.' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => sendLogoBytes(request, reply, await myLogo(rt, request.ctx), 'private'),
   );
 
   app.post(

@@ -1,4 +1,5 @@
 import { NotFoundError, type RequestContext, UnauthenticatedError } from '../platform/index.ts';
+import { brandSummary, effectiveLogo } from '../tenancy/index.ts';
 import type { SessionStage } from './authenticate.ts';
 import { mfaStatus } from './mfa.ts';
 import { principalOf } from './rules.ts';
@@ -23,7 +24,32 @@ export async function describeMe(rt: IdentityRuntime, ctx: RequestContext, stage
     },
     stage,
     mfa: await mfaStatus(rt, user),
+    brand: await ownBrand(rt, user.bu_id),
   };
+}
+
+/**
+ * The effective brand of the caller's own unit (what the console dresses itself in), for
+ * every principal: a role without `bu.read` still sees its own brand.
+ */
+async function ownBrand(rt: IdentityRuntime, buId: string) {
+  const summary = await brandSummary(rt.db, buId);
+  return {
+    displayName: summary.displayName,
+    primaryColor: summary.primaryColor,
+    accentColor: summary.accentColor,
+    logoUrl: summary.logo ? `/api/v1/me/brand/logo?v=${summary.logo.sha256.slice(0, 16)}` : null,
+  };
+}
+
+/** The effective logo of the caller's own unit; NotFoundError when no unit on its path has one. */
+export async function myLogo(rt: IdentityRuntime, ctx: RequestContext) {
+  const principal = principalOf(ctx);
+  const user = await findUser(rt.db, principal.userId);
+  if (!user) throw new UnauthenticatedError();
+  const logo = await effectiveLogo(rt.db, user.bu_id);
+  if (!logo) throw new NotFoundError('Logo');
+  return logo;
 }
 
 export async function listMySessions(rt: IdentityRuntime, ctx: RequestContext) {

@@ -88,9 +88,9 @@ export async function createRole(
   const name = cleanName(input.name, 'name', 100);
   const description = input.description === undefined ? '' : input.description.trim();
   const privileges = cleanPrivileges(input.privileges);
-  assertGrantable(principal, privileges);
+  assertGrantable(principal, privileges, 'privileges');
   if (await roleNameTaken(rt.db, input.buId, name))
-    throw new ConflictError(`A role named "${name}" already exists here`);
+    throw new ConflictError(`A role named "${name}" already exists here`, { field: 'name' });
   const now = rt.clock.now();
   const role: Role = {
     id: newId(now),
@@ -123,9 +123,9 @@ export async function updateRole(
   const name = input.name === undefined ? role.name : cleanName(input.name, 'name', 100);
   const description = input.description === undefined ? role.description : input.description.trim();
   const privileges = input.privileges === undefined ? role.privileges : cleanPrivileges(input.privileges);
-  assertGrantable(principal, privileges);
+  assertGrantable(principal, privileges, 'privileges');
   if (name !== role.name && (await roleNameTaken(rt.db, role.buId as string, name, role.id))) {
-    throw new ConflictError(`A role named "${name}" already exists here`);
+    throw new ConflictError(`A role named "${name}" already exists here`, { field: 'name' });
   }
   const now = rt.clock.now();
   const updated: Role = { ...role, name, description, privileges, updatedAt: now };

@@ -13,9 +13,9 @@ export function principalOf(ctx: RequestContext): Principal {
 }
 
 /** Throws unless every privilege in `granted` is held by `principal` (nobody grants more than they hold). */
-export function assertGrantable(principal: Principal, granted: readonly string[]): void {
+export function assertGrantable(principal: Principal, granted: readonly string[], field?: string): void {
   const missing = granted.filter((p) => !principal.privileges.has(p));
-  if (missing.length > 0) throw new PrivilegeEscalationError([...new Set(missing)].sort());
+  if (missing.length > 0) throw new PrivilegeEscalationError([...new Set(missing)].sort(), field);
 }
 
 /** The role, if it exists and may be used at `buId` (built in, or defined at the unit or an ancestor). */

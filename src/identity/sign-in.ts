@@ -218,7 +218,7 @@ export async function changePassword(
   const settings = await identitySettingsAt(rt.db, user.bu_id);
   const problems = passwordProblems(input.newPassword, settings.passwordPolicy, user.email);
   if (input.newPassword === input.currentPassword) problems.push('must differ from the current password');
-  if (problems.length > 0) throw new PasswordPolicyError(problems);
+  if (problems.length > 0) throw new PasswordPolicyError(problems, 'newPassword');
   const hash = await hashPassword(input.newPassword, rt.hashing);
   const current = await findSession(rt.db, principal.credentialId);
   return rt.db.transaction().execute(async (trx) => {

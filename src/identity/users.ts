@@ -73,7 +73,8 @@ async function assertCanManage(rt: IdentityRuntime, principal: Principal, user: 
 
 async function assertEmailFree(rt: IdentityRuntime, email: string, exceptId?: string): Promise<void> {
   const existing = await findUserByEmail(rt.db, email);
-  if (existing && existing.id !== exceptId) throw new ConflictError(`A user with email ${email} already exists`);
+  if (existing && existing.id !== exceptId)
+    throw new ConflictError(`A user with email ${email} already exists`, { field: 'email' });
 }
 
 function summary(user: UserRow): Record<string, unknown> {
@@ -99,7 +100,7 @@ async function prepareNewUser(rt: IdentityRuntime, ctx: RequestContext, input: N
   const email = cleanEmail(input.email);
   const displayName = cleanName(input.displayName, 'displayName');
   const role = await requireRoleUsableAt(rt.db, input.roleId, input.buId);
-  assertGrantable(principal, role.privileges);
+  assertGrantable(principal, role.privileges, 'roleId');
   await assertEmailFree(rt, email);
   return { email, displayName, role };
 }
@@ -285,7 +286,7 @@ export async function updateUser(
     if (principal.userId === user.id) throw new ForbiddenError('You cannot change your own role');
     await assertCanManage(rt, principal, user);
     const role = await requireRoleUsableAt(rt.db, input.roleId, user.bu_id);
-    assertGrantable(principal, role.privileges);
+    assertGrantable(principal, role.privileges, 'roleId');
     changes.role_id = role.id;
   }
   const now = rt.clock.now();

@@ -72,3 +72,23 @@ export async function deleteLogo(trx: TenancyDb, buId: string): Promise<boolean>
   const result = await trx.deleteFrom('bu_logos').where('bu_id', '=', buId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** The unit whose sign-in address is `host` (lower case), other than `exceptId`. */
+export async function unitWithSignInHost(db: TenancyDb, host: string, exceptId?: string): Promise<string | undefined> {
+  let query = db.selectFrom('bu_brands').select('bu_id').where('sign_in_host', '=', host);
+  if (exceptId) query = query.where('bu_id', '<>', exceptId);
+  return (await query.executeTakeFirst())?.bu_id;
+}
+
+/** The installation's root unit: the oldest unit without a parent (normally the only one). */
+export async function installationRootId(db: TenancyDb): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('business_units')
+    .select('id')
+    .where('parent_id', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}

@@ -16,7 +16,8 @@ export type TenancyRefusal =
   | 'delete_guard'
   | 'still_referenced'
   | 'setting_locked'
-  | 'concurrent_change';
+  | 'concurrent_change'
+  | 'sign_in_host_taken';
 
 /** The change would break the tree (a cycle, a root move, too deep). HTTP 400. */
 export class TreeRuleError extends CofferError {

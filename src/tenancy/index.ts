@@ -2,6 +2,12 @@
 // inherited settings. Other modules use only what is exported here.
 import './builtin-settings.ts';
 
+export {
+  type BrandSummary,
+  brandSummary,
+  defaultBrandSummary,
+  effectiveLogo,
+} from './branding.ts';
 export type { PasswordPolicy, StorageQuota } from './builtin-settings.ts';
 export type { TenancyContext } from './context.ts';
 export { type DeletionGuard, registerDeletionGuard } from './deletion-guards.ts';
@@ -9,7 +15,7 @@ export { type TenancyRefusal, TreeConflictError, TreeRuleError } from './errors.
 export type { MoveImpactProvider, ReachChange } from './move-impact.ts';
 export { type MoveListener, registerMoveListener, type UnitMoved } from './move-listeners.ts';
 export { namingPlaceholders, renderNamingTemplate } from './naming-template.ts';
-export { registerTenancyRoutes, type TenancyRouteOptions } from './routes.ts';
+export { registerTenancyRoutes, sendLogoBytes, type TenancyRouteOptions } from './routes.ts';
 export { MAX_DEPTH } from './service.ts';
 export {
   listSettingDefinitions,

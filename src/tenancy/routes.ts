@@ -1,5 +1,18 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type BrandPatch, getBrand, getLogo, removeLogo, setLogo, updateBrand } from './branding.ts';
+import { NotFoundError } from '../platform/index.ts';
+import {
+  type BrandPatch,
+  brandSummary,
+  defaultBrandSummary,
+  effectiveLogo,
+  getBrand,
+  getLogo,
+  removeLogo,
+  setLogo,
+  signInUnitId,
+  updateBrand,
+} from './branding.ts';
 import { logoContentTypes, MAX_LOGO_BYTES } from './logo.ts';
 import type { MoveImpactProvider } from './move-impact.ts';
 import { moveUnit, previewMove } from './move-service.ts';
@@ -113,6 +126,7 @@ export async function registerTenancyRoutes(
 
   registerSettingsRoutes(app);
   registerBrandRoutes(app);
+  registerSignInBrandRoutes(app);
 }
 
 type SettingParams = { Params: { id: string; key: string } };
@@ -150,9 +164,21 @@ function registerSettingsRoutes(app: FastifyInstance): void {
 }
 
 async function sendLogo(request: FastifyRequest<IdParams>, reply: FastifyReply): Promise<FastifyReply> {
-  const logo = await getLogo(request.ctx, request.params.id);
+  return sendLogoBytes(request, reply, await getLogo(request.ctx, request.params.id), 'private');
+}
+
+/**
+ * Answers a logo's bytes with its ETag (304 when the client has it). SVGs get a CSP that
+ * lets nothing run even when opened directly.
+ */
+export async function sendLogoBytes(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logo: { contentType: string; bytes: Uint8Array; sha256: string },
+  cache: 'private' | 'public',
+): Promise<FastifyReply> {
   const etag = `"${logo.sha256}"`;
-  reply.header('etag', etag).header('cache-control', 'private, max-age=300');
+  reply.header('etag', etag).header('cache-control', `${cache}, max-age=300`);
   // An SVG opened directly must not be able to run anything even if a check were missed.
   if (logo.contentType === 'image/svg+xml') {
     reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
@@ -191,5 +217,52 @@ function registerBrandRoutes(app: FastifyInstance): void {
     `${base}/:id/brand/logo`,
     { config: privilege('bu.update'), schema: schema.deleteLogoSchema },
     async (request) => removeLogo(request.ctx, request.params.id),
+  );
+}
+
+type SignInQuery = { Querystring: { host?: string; v?: string } };
+
+/** The host the sign-in page names, else the one the request came to (a trusted proxy's forwarded host). */
+function signInHostOf(request: FastifyRequest<SignInQuery>): string | undefined {
+  return request.query.host ?? request.host;
+}
+
+/**
+ * The public sign-in brand: whoever reaches the console through a unit's sign-in address
+ * sees that unit's brand before signing in. Only what the page shows is disclosed; any
+ * other host answers the installation's own brand, so addresses cannot be enumerated.
+ * Two indexed lookups, cacheable for a minute (ETag for revalidation).
+ */
+function registerSignInBrandRoutes(app: FastifyInstance): void {
+  app.get<SignInQuery>(
+    '/api/v1/sign-in/brand',
+    { config: { access: 'public' }, schema: schema.signInBrandSchema },
+    async (request, reply) => {
+      const unitId = await signInUnitId(request.ctx.database, signInHostOf(request));
+      const summary = unitId ? await brandSummary(request.ctx.database, unitId) : defaultBrandSummary;
+      const hostParam = request.query.host === undefined ? '' : `host=${encodeURIComponent(request.query.host)}&`;
+      const body = {
+        displayName: summary.displayName,
+        primaryColor: summary.primaryColor,
+        accentColor: summary.accentColor,
+        logoUrl: summary.logo ? `/api/v1/sign-in/brand/logo?${hostParam}v=${summary.logo.sha256.slice(0, 16)}` : null,
+      };
+      const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22)}"`;
+      reply.header('etag', etag).header('cache-control', 'public, max-age=60').header('vary', 'host');
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      return body;
+    },
+  );
+
+  app.get<SignInQuery>(
+    '/api/v1/sign-in/brand/logo',
+    { config: { access: 'public' }, schema: schema.signInLogoSchema },
+    async (request, reply) => {
+      const unitId = await signInUnitId(request.ctx.database, signInHostOf(request));
+      const logo = unitId ? await effectiveLogo(request.ctx.database, unitId) : undefined;
+      if (!logo) throw new NotFoundError('Logo');
+      reply.header('vary', 'host');
+      return sendLogoBytes(request, reply, logo, 'public');
+    },
   );
 }

@@ -53,10 +53,22 @@ const unit = {
   required: ['id', 'parentId', 'name', 'code', 'depth', 'createdAt', 'updatedAt'],
 } as const;
 
-const subtreeItem = {
+const listedUnit = {
   ...unit,
-  properties: { ...unit.properties, relativeDepth: { type: 'integer', description: 'Levels below the listed unit.' } },
-  required: [...unit.required, 'relativeDepth'],
+  properties: {
+    ...unit.properties,
+    hasChildren: { type: 'boolean', description: 'Whether the unit has child units.' },
+  },
+  required: [...unit.required, 'hasChildren'],
+} as const;
+
+const subtreeItem = {
+  ...listedUnit,
+  properties: {
+    ...listedUnit.properties,
+    relativeDepth: { type: 'integer', description: 'Levels below the listed unit.' },
+  },
+  required: [...listedUnit.required, 'relativeDepth'],
 } as const;
 
 const idParams = { type: 'object', properties: { id }, required: ['id'], additionalProperties: false } as const;
@@ -121,7 +133,7 @@ export const listChildrenSchema = {
   response: {
     200: {
       type: 'object',
-      properties: { items: { type: 'array', items: unit }, nextCursor: { type: ['string', 'null'] } },
+      properties: { items: { type: 'array', items: listedUnit }, nextCursor: { type: ['string', 'null'] } },
       required: ['items', 'nextCursor'],
     },
     ...errors,
@@ -384,6 +396,7 @@ const brandView = {
         emailSenderName: nullableText,
         emailSenderAddress: nullableText,
         logo: { type: 'boolean' },
+        signInHost: { ...nullableText, description: 'The unit’s own sign-in address (not inherited).' },
       },
     },
   },
@@ -409,6 +422,12 @@ export const updateBrandSchema = {
       accentColor: { type: ['string', 'null'], pattern: '^#[0-9a-fA-F]{6}$' },
       emailSenderName: { type: ['string', 'null'], maxLength: MAX_NAME_LENGTH },
       emailSenderAddress: nullableText,
+      signInHost: {
+        type: ['string', 'null'],
+        maxLength: 253,
+        description:
+          'Host name under which the sign-in page shows this unit’s brand (e.g. backup.reseller.example); unique across the installation, not inherited; null removes it.',
+      },
     },
     minProperties: 1,
     additionalProperties: false,
@@ -438,4 +457,48 @@ export const deleteLogoSchema = {
   summary: 'Remove a unit’s own logo, so it inherits again',
   params: idParams,
   response: { 200: brandView, ...changeErrors },
+} as const;
+
+const signInTags = ['sign-in'];
+const signInHostQuery = {
+  type: 'string',
+  maxLength: 300,
+  description:
+    'The host the sign-in page was reached through (`window.location.host`; a port is ignored). Without it, the request’s Host header.',
+} as const;
+
+/** What the sign-in page may show about a brand, to anyone. */
+export const signInBrand = {
+  type: 'object',
+  properties: {
+    displayName: { type: 'string' },
+    primaryColor: { type: 'string', pattern: '^#[0-9a-f]{6}$' },
+    accentColor: { type: 'string', pattern: '^#[0-9a-f]{6}$' },
+    logoUrl: { type: ['string', 'null'], description: 'Same-origin URL of the logo (changes with its content).' },
+  },
+  required: ['displayName', 'primaryColor', 'accentColor', 'logoUrl'],
+  additionalProperties: false,
+} as const;
+
+export const signInBrandSchema = {
+  tags: signInTags,
+  summary: 'The brand the sign-in page shows for the address it was reached through (public)',
+  description:
+    'The effective brand of the business unit whose sign-in address is `host`; for any other host (or none) the installation root’s brand. Never 404: unknown addresses cannot be told apart from the default.',
+  querystring: { type: 'object', properties: { host: signInHostQuery }, additionalProperties: false },
+  response: { 200: signInBrand, 400: problem },
+} as const;
+
+export const signInLogoSchema = {
+  tags: signInTags,
+  summary: 'The logo of the sign-in brand for a host (public; 404 when that brand has no logo)',
+  querystring: {
+    type: 'object',
+    properties: {
+      host: signInHostQuery,
+      v: { type: 'string', maxLength: 64, pattern: '^[0-9a-f]*$', description: 'Cache key from logoUrl.' },
+    },
+    additionalProperties: false,
+  },
+  response: { 400: problem, 404: problem },
 } as const;

@@ -162,7 +162,7 @@ export async function listUnitChildren(
   ctx: TenancyContext,
   id: string,
   page: { cursor?: string; limit?: number },
-): Promise<Page<UnitView>> {
+): Promise<Page<ListedUnit>> {
   await ctx.access.require('bu.read', id, 'Business unit');
   const limit = pageSize(page.limit);
   const after = page.cursor ? decodeCursor(page.cursor, ['name', 'id'] as const) : undefined;
@@ -171,12 +171,14 @@ export async function listUnitChildren(
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map((r) => unitView(r, scope)),
+    items: items.map((r) => ({ ...unitView(r, scope), hasChildren: Boolean(r.has_children) })),
     nextCursor: rows.length > limit && last ? encodeCursor({ name: last.name, id: last.id }) : null,
   };
 }
 
-export type SubtreeItem = UnitView & { relativeDepth: number };
+/** A unit in a listing, with whether it has children (so a tree knows what it can expand). */
+export type ListedUnit = UnitView & { hasChildren: boolean };
+export type SubtreeItem = ListedUnit & { relativeDepth: number };
 
 /**
  * The unit and everything below it, in id order (creation order), paged and filtered.
@@ -204,7 +206,11 @@ export async function listUnitSubtree(
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   const result: Page<SubtreeItem> & { total?: number } = {
-    items: items.map((r) => ({ ...unitView(r, scope), relativeDepth: r.relative_depth })),
+    items: items.map((r) => ({
+      ...unitView(r, scope),
+      relativeDepth: r.relative_depth,
+      hasChildren: Boolean(r.has_children),
+    })),
     nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
   };
   if (options.includeTotal) result.total = await countSubtreeMatching(db, id, filter);

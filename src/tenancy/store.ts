@@ -189,13 +189,24 @@ export async function hasChildren(db: TenancyDb, id: string): Promise<boolean> {
   return row !== undefined;
 }
 
+/** A unit row with whether it has children (SQLite answers 0/1, PostgreSQL a boolean). */
+export type UnitRowWithChildren = BusinessUnitRow & { has_children: boolean | number };
+
 /** Children of `parentId` in (name, id) order, starting after the cursor position. */
 export async function listChildren(
   db: TenancyDb,
   parentId: string,
   page: { after?: { name: string; id: string }; limit: number },
-): Promise<BusinessUnitRow[]> {
-  let query = db.selectFrom('business_units').selectAll().where('parent_id', '=', parentId);
+): Promise<UnitRowWithChildren[]> {
+  let query = db
+    .selectFrom('business_units')
+    .selectAll('business_units')
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('business_units as k').select('k.id').whereRef('k.parent_id', '=', 'business_units.id'))
+        .as('has_children'),
+    )
+    .where('parent_id', '=', parentId);
   const after = page.after;
   if (after) {
     query = query.where((eb) =>
@@ -213,7 +224,7 @@ export interface SubtreeFilter {
   maxDepth?: number;
 }
 
-export type SubtreeRow = BusinessUnitRow & { relative_depth: number };
+export type SubtreeRow = UnitRowWithChildren & { relative_depth: number };
 
 /**
  * Units in the subtree of `rootId` (root included), in id order — the closure table's own
@@ -230,6 +241,11 @@ export async function listSubtree(
     .innerJoin('business_units as u', 'u.id', 'c.descendant_id')
     .selectAll('u')
     .select('c.depth as relative_depth')
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('business_units as k').select('k.id').whereRef('k.parent_id', '=', 'u.id'))
+        .as('has_children'),
+    )
     .where('c.ancestor_id', '=', rootId);
   if (page.afterId) query = query.where('c.descendant_id', '>', page.afterId);
   if (filter.maxDepth !== undefined) query = query.where('c.depth', '<=', filter.maxDepth);

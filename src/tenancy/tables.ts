@@ -45,6 +45,8 @@ export interface BuBrandTable {
   accent_color: string | null;
   email_sender_name: string | null;
   email_sender_address: string | null;
+  /** The unit's own sign-in address (a lower-case host name, unique); never inherited. */
+  sign_in_host: string | null;
   updated_at: number;
 }
 

@@ -54,3 +54,43 @@ export function normalizeEmailAddress(value: string, field: string): string {
   }
   return address;
 }
+
+const hostLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** True when `host` (lower case, no trailing dot) is a DNS host name of two or more labels, not an IP address. */
+export function isHostName(host: string): boolean {
+  if (host.length > 253) return false;
+  const labels = host.split('.');
+  if (labels.length < 2 || !labels.every((l) => hostLabel.test(l))) return false;
+  // A numeric top-level label would make it an IPv4 address (or something resolvers read as one).
+  return !/^[0-9]+$/.test(labels.at(-1) ?? '');
+}
+
+/**
+ * Returns the host name trimmed, in lower case and without a trailing dot; throws
+ * ValidationError unless it is a host name such as `backup.reseller.example` (ASCII or
+ * punycode labels, no port, no IP address).
+ */
+export function normalizeHostName(value: string, field: string): string {
+  const host = value.trim().toLowerCase().replace(/\.$/, '');
+  if (!isHostName(host)) {
+    throw new ValidationError(`${field} must be a host name like backup.example.com (no scheme, port or path)`, {
+      field,
+    });
+  }
+  return host;
+}
+
+/**
+ * The host name of a `Host` header or `window.location.host` value: lower case, without
+ * port and trailing dot; undefined when it is not a host name (an IP address, garbage).
+ */
+export function hostNameOf(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const host = raw
+    .trim()
+    .toLowerCase()
+    .replace(/:[0-9]{1,5}$/, '')
+    .replace(/\.$/, '');
+  return isHostName(host) ? host : undefined;
+}

@@ -61,6 +61,7 @@ describeEachDatabase('API keys', (factory) => {
 
     const tooStrong = await create({ name: 'Admin', buId: child, roleId: builtinRoleId('administrator') });
     expect(tooStrong.statusCode).toBe(403);
+    expect(tooStrong.json()).toMatchObject({ type: 'urn:coffer:problem:privilege_escalation', field: 'roleId' });
     expect((await create({ name: 'Far', buId: sibling, roleId: builtinRoleId('read-only') })).statusCode).toBe(404);
     expect(
       (await create({ name: 'Late', buId: child, roleId: builtinRoleId('read-only'), expiresInDays: 5000 })).statusCode,

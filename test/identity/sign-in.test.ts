@@ -39,6 +39,8 @@ describeEachDatabase('sign-in and sessions', (factory) => {
     });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().type).toBe('urn:coffer:problem:password_policy');
+    // The problem names the field it concerns, so a form can show it there.
+    expect(weak.json().field).toBe('newPassword');
 
     const changed = await injectAs(server.app, restricted, {
       method: 'POST',

@@ -69,7 +69,7 @@ describeEachDatabase('users', (factory) => {
 
     const weak = await accept('short');
     expect(weak.statusCode).toBe(400);
-    expect(weak.json().type).toBe('urn:coffer:problem:password_policy');
+    expect(weak.json()).toMatchObject({ type: 'urn:coffer:problem:password_policy', field: 'password' });
     const accepted = await accept(goodPassword);
     expect(accepted.statusCode).toBe(200);
     expect(accepted.json().status).toBe('active');
@@ -85,7 +85,9 @@ describeEachDatabase('users', (factory) => {
     server.clock.advance(7 * 24 * 60 * 60_000 + 1);
     expect((await accept(goodPassword, resent.json().token)).statusCode).toBe(410);
     admin = await createSession(server, adminUser);
-    expect((await invite('later@example.test')).statusCode).toBe(409);
+    const taken = await invite('later@example.test');
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().field).toBe('email');
   });
 
   it('assigns only roles usable at the unit and within the caller privileges', async () => {
@@ -110,7 +112,7 @@ describeEachDatabase('users', (factory) => {
     const manager = await createSession(server, await createUser(server, { buId: a, roleId: managerRole }));
     const escalation = await create(a, builtinRoleId('administrator'), manager);
     expect(escalation.statusCode).toBe(403);
-    expect(escalation.json().type).toBe('urn:coffer:problem:privilege_escalation');
+    expect(escalation.json()).toMatchObject({ type: 'urn:coffer:problem:privilege_escalation', field: 'roleId' });
     expect((await create(a, roleInA, manager)).statusCode).toBe(201);
     // Outside the manager's subtree the unit does not exist for it.
     expect((await create(b, roleInA, manager)).statusCode).toBe(404);

@@ -5,6 +5,7 @@ import { confirmTotp, saveTotpSecret } from '../../src/identity/mfa-store.ts';
 import { codeAtStep, newTotpSecret, stepAt } from '../../src/identity/totp.ts';
 import { createApiKey, createRole, createSession, createUser, injectAs, type TestUser } from '../helpers/principals.ts';
 import type { MatrixCell, MatrixFixture, MatrixPrincipal, MatrixWorld } from './fixture.ts';
+import { withLogo } from './tenancy-fixtures.ts';
 
 const readOnly = builtinRoleId('read-only');
 const strongPassword = 'matrix passphrase 2026';
@@ -112,6 +113,15 @@ export const identityFixtures: readonly MatrixFixture[] = [
     route: 'GET /api/v1/me',
     async request() {
       return { method: 'GET', url: '/api/v1/me' };
+    },
+  },
+  {
+    route: 'GET /api/v1/me/brand/logo',
+    async request(world) {
+      // Every principal's unit lies below one of the two roots: both get a logo to inherit.
+      await withLogo(world, world.units.root);
+      await withLogo(world, world.units.otherRoot);
+      return { method: 'GET', url: '/api/v1/me/brand/logo' };
     },
   },
   {

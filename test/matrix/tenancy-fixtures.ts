@@ -5,6 +5,7 @@ import type { MatrixFixture, MatrixWorld } from './fixture.ts';
 const base = '/api/v1/business-units';
 /** A setting no principal's sign-in depends on (unlike mfa.required or session lifetime). */
 const settingKey = 'retention.earliestDeletionDays';
+const signInHost = 'target.matrix.example';
 /** The smallest valid PNG: 1×1 pixel. */
 const png = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
@@ -16,14 +17,15 @@ function leaf(world: MatrixWorld): Promise<string> {
   return createUnit(world.server, world.units.target);
 }
 
-async function withLogo(world: MatrixWorld): Promise<void> {
+/** Gives `buId` (the target by default) a logo of its own, replacing any. */
+export async function withLogo(world: MatrixWorld, buId = world.units.target): Promise<void> {
   const now = world.server.clock.now();
   const db = tenancyDb(world.server.database);
-  await db.deleteFrom('bu_logos').where('bu_id', '=', world.units.target).execute();
+  await db.deleteFrom('bu_logos').where('bu_id', '=', buId).execute();
   await db
     .insertInto('bu_logos')
     .values({
-      bu_id: world.units.target,
+      bu_id: buId,
       content_type: 'image/png',
       bytes: png,
       byte_size: png.length,
@@ -120,6 +122,34 @@ export const tenancyFixtures: readonly MatrixFixture[] = [
     async request(world) {
       await withLogo(world);
       return { method: 'DELETE', url: `${base}/${world.units.target}/brand/logo` };
+    },
+  },
+  // --- the sign-in page's brand (public: anyone, signed in or not, gets it) ---
+  {
+    route: 'GET /api/v1/sign-in/brand',
+    async request() {
+      return { method: 'GET', url: '/api/v1/sign-in/brand?host=unknown.matrix.example' };
+    },
+  },
+  {
+    route: 'GET /api/v1/sign-in/brand/logo',
+    async request(world) {
+      await withLogo(world);
+      await tenancyDb(world.server.database)
+        .insertInto('bu_brands')
+        .values({
+          bu_id: world.units.target,
+          display_name: null,
+          primary_color: null,
+          accent_color: null,
+          email_sender_name: null,
+          email_sender_address: null,
+          sign_in_host: signInHost,
+          updated_at: world.server.clock.now(),
+        })
+        .onConflict((oc) => oc.column('bu_id').doUpdateSet({ sign_in_host: signInHost }))
+        .execute();
+      return { method: 'GET', url: `/api/v1/sign-in/brand/logo?host=${signInHost}` };
     },
   },
 ];

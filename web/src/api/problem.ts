@@ -117,8 +117,10 @@ export interface FormProblem {
 /**
  * Places a problem's messages on the form's fields. A path that names a field (or a part
  * inside one, e.g. `privileges.3`) goes to that field; `must have required property 'x'`
- * goes to `x`; `codeFields` puts whole problem codes on a field (e.g. `password_policy`
- * → `newPassword`). Whatever has no field is returned as `general`.
+ * goes to `x`; a domain problem's `field` extension (password_policy, a taken code or email,
+ * privilege_escalation) names its field; `codeFields` puts whole problem codes that name
+ * none on a field (e.g. `invalid_credentials` → `currentPassword`). Whatever has no field
+ * is returned as `general`.
  */
 export function formProblem(
   problem: Problem,
@@ -152,8 +154,9 @@ export function formProblem(
   const codeField = codeFields[code];
   const namedField = typeof problem.field === 'string' ? problem.field : undefined;
   if (!problem.errors?.length) {
-    if (codeField && place(codeField, problem.detail)) return { fields: result, general: null };
+    // The server's own word on the field comes first; codeFields cover problems that name none.
     if (namedField && place(namedField, problem.detail)) return { fields: result, general: null };
+    if (codeField && place(codeField, problem.detail)) return { fields: result, general: null };
     return { fields: result, general: problem.detail };
   }
   return { fields: result, general: unplaced.length > 0 ? unplaced.join('; ') : null };

@@ -680,8 +680,53 @@ export interface paths {
                                 required?: boolean;
                                 recoveryCodesLeft?: number;
                             };
+                            /** @description The effective brand of the user's own business unit (needs no privilege). */
+                            brand: {
+                                displayName: string;
+                                primaryColor: string;
+                                accentColor: string;
+                                /** @description Same-origin URL of the logo (changes with its content). */
+                                logoUrl: string | null;
+                            };
                         };
                     };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/brand/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The logo of the user's own business unit (404 when no unit on its path has one) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Cache key. */
+                    v?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
@@ -2855,6 +2900,8 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /** @description Whether the unit has child units. */
+                                hasChildren: boolean;
                             }[];
                             nextCursor: string | null;
                         };
@@ -2986,6 +3033,8 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /** @description Whether the unit has child units. */
+                                hasChildren: boolean;
                                 /** @description Levels below the listed unit. */
                                 relativeDepth: number;
                             }[];
@@ -4181,6 +4230,8 @@ export interface paths {
                                 emailSenderName?: string | null;
                                 emailSenderAddress?: string | null;
                                 logo?: boolean;
+                                /** @description The unit’s own sign-in address (not inherited). */
+                                signInHost?: string | null;
                             };
                         };
                     };
@@ -4278,6 +4329,8 @@ export interface paths {
                         accentColor?: string | null;
                         emailSenderName?: string | null;
                         emailSenderAddress?: string | null;
+                        /** @description Host name under which the sign-in page shows this unit’s brand (e.g. backup.reseller.example); unique across the installation, not inherited; null removes it. */
+                        signInHost?: string | null;
                     };
                 };
             };
@@ -4355,6 +4408,8 @@ export interface paths {
                                 emailSenderName?: string | null;
                                 emailSenderAddress?: string | null;
                                 logo?: boolean;
+                                /** @description The unit’s own sign-in address (not inherited). */
+                                signInHost?: string | null;
                             };
                         };
                     };
@@ -4625,6 +4680,8 @@ export interface paths {
                                 emailSenderName?: string | null;
                                 emailSenderAddress?: string | null;
                                 logo?: boolean;
+                                /** @description The unit’s own sign-in address (not inherited). */
+                                signInHost?: string | null;
                             };
                         };
                     };
@@ -4836,6 +4893,8 @@ export interface paths {
                                 emailSenderName?: string | null;
                                 emailSenderAddress?: string | null;
                                 logo?: boolean;
+                                /** @description The unit’s own sign-in address (not inherited). */
+                                signInHost?: string | null;
                             };
                         };
                     };
@@ -4927,6 +4986,137 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sign-in/brand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The brand the sign-in page shows for the address it was reached through (public)
+         * @description The effective brand of the business unit whose sign-in address is `host`; for any other host (or none) the installation root’s brand. Never 404: unknown addresses cannot be told apart from the default.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The host the sign-in page was reached through (`window.location.host`; a port is ignored). Without it, the request’s Host header. */
+                    host?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            displayName: string;
+                            primaryColor: string;
+                            accentColor: string;
+                            /** @description Same-origin URL of the logo (changes with its content). */
+                            logoUrl: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `reason` names tenancy refusals (e.g. move_cycle, has_children). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            reason?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sign-in/brand/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The logo of the sign-in brand for a host (public; 404 when that brand has no logo) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The host the sign-in page was reached through (`window.location.host`; a port is ignored). Without it, the request’s Host header. */
+                    host?: string;
+                    /** @description Cache key from logoUrl. */
+                    v?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details; `reason` names tenancy refusals (e.g. move_cycle, has_children). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            reason?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `reason` names tenancy refusals (e.g. move_cycle, has_children). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            reason?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -133,9 +133,11 @@ export function registerRepoCommands(program: Command): Command {
           host?: string;
         },
       ) => {
-        const { backup, scanTotals } = await import('../engine/index.ts');
-        const repository = await openRepo(options);
+        const { backup, scanTotals, startBackupScan } = await import('../engine/index.ts');
         const excludes = [...(options.exclude ?? []), ...splitList(process.env['COFFER_EXCLUDE'])];
+        // Folders are listed while the key is derived (argon2id runs on another thread).
+        const scan = startBackupScan(paths, excludes);
+        const repository = await openRepo(options);
         const progress = { files: 0, bytes: 0 };
         const bar = startProgress(progress, process.stderr.isTTY ? scanTotals(paths, excludes) : undefined);
         let result: Awaited<ReturnType<typeof backup>>;
@@ -149,6 +151,7 @@ export function registerRepoCommands(program: Command): Command {
             ...(options.host ? { hostname: options.host } : {}),
             lockEnvironment: await lockEnvironment(),
             progress,
+            scan,
           });
         } finally {
           bar.stop();

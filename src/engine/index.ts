@@ -24,7 +24,14 @@ export {
 } from './errors.ts';
 export { type ForgetDecision, forgetSnapshots } from './forget.ts';
 export { type BlobType, blobTypeData, blobTypeTree, packIdFromKey, packKey } from './format.ts';
-export { type BackupOptions, type BackupProgress, type BackupResult, type BackupWarning, backup } from './fs/backup.ts';
+export {
+  type BackupOptions,
+  type BackupProgress,
+  type BackupResult,
+  type BackupWarning,
+  backup,
+  startBackupScan,
+} from './fs/backup.ts';
 export { type RestoreFailure, type RestoreOptions, type RestoreResult, restore } from './fs/restore.ts';
 export { scanTotals } from './fs/scan.ts';
 export { decodeIndexFile, encodeIndexFile, type IndexedPack } from './index-file.ts';

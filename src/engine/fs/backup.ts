@@ -1,4 +1,4 @@
-import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readlinkSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { bytesEqual, toHex } from '../bytes.ts';
@@ -12,6 +12,7 @@ import type { Reference, SnapshotSummary } from '../snapshot-file.ts';
 import { type Extent, encodeTree, type TreeEntry } from '../tree.ts';
 import { type BuiltPack, TreePacker } from '../tree-packer.ts';
 import { BackupPool } from '../workers/backup-pool.ts';
+import { DirectoryScanner, type ScannedEntry } from './directory-scanner.ts';
 import { makeExcluder } from './exclude.ts';
 import { entryFromStats, entryKind, unchangedSince } from './stat-entry.ts';
 import { UserNames } from './user-names.ts';
@@ -33,6 +34,31 @@ export interface BackupOptions {
   /** Live counters, updated as the backup goes (for progress displays). */
   readonly progress?: BackupProgress;
   readonly now?: () => Date;
+  /**
+   * Directory listings already under way (`startBackupScan` with the same paths and
+   * excludes), so a caller can start reading the folders while it opens the repository.
+   */
+  readonly scan?: DirectoryScanner;
+}
+
+/**
+ * Starts listing the folders of a backup (readdir and lstat, several at a time) before
+ * the backup itself runs; pass the result as `BackupOptions.scan`.
+ */
+export function startBackupScan(paths: readonly string[], excludes: readonly string[] = []): DirectoryScanner {
+  return new DirectoryScanner(
+    paths.map((path) => resolve(path)),
+    makeExcluder(excludes),
+  );
+}
+
+/** `lstat` of one path as a scanned entry (the few parent folders of the requested paths). */
+function statEntry(name: string, path: string): ScannedEntry {
+  try {
+    return { name, path, stats: lstatSync(path, { bigint: true }), error: undefined };
+  } catch (error) {
+    return { name, path, stats: undefined, error: error as Error };
+  }
 }
 
 /** Counters a progress display may read while the backup runs. */
@@ -151,7 +177,7 @@ async function runBackup(
   const treeWrites = new Set<Promise<void>>();
   const references = new Set<string>();
   const warnings: BackupWarning[] = [];
-  const excluded = makeExcluder(options.excludes ?? []);
+  const scanner = options.scan ?? startBackupScan(paths, options.excludes ?? []);
   const names = new UserNames();
   const hardLinks = new Map<string, Promise<TreeEntry['extents'] | undefined>>();
   const progress = options.progress ?? { files: 0, bytes: 0 };
@@ -256,25 +282,17 @@ async function runBackup(
   ): Promise<{ tree: Promise<Uint8Array> }> => {
     directories += 1;
     const previousEntries = await loadParentTree(previousTree);
-    let childNames: string[];
+    let children: readonly ScannedEntry[];
     if (node.complete) {
-      try {
-        childNames = readdirSync(node.path);
-      } catch (error) {
-        warnings.push({ path: node.path, error: (error as Error).message });
-        childNames = [];
-      }
+      const listing = await scanner.take(node.path);
+      if (listing.error) warnings.push({ path: node.path, error: listing.error.message });
+      children = listing.entries;
     } else {
-      childNames = [...node.children.keys()];
+      children = [...node.children.keys()].map((name) => statEntry(name, join(node.path, name)));
     }
     const pending: (TreeEntry | undefined | Promise<TreeEntry | undefined>)[] = [];
-    for (const name of childNames) {
-      const path = join(node.path, name);
-      if (node.complete && excluded(path)) continue;
-      let stats: BigIntStats;
-      try {
-        stats = lstatSync(path, { bigint: true });
-      } catch (error) {
+    for (const { name, path, stats, error } of children) {
+      if (!stats) {
         warnings.push({ path, error: (error as Error).message });
         continue;
       }
@@ -345,7 +363,9 @@ async function runBackup(
   if (unindexed.length > 0) storedBytesAdded += (await writeIndexMeasured(repository, unindexed)).size;
 
   const refs: Reference[] = [];
-  for (const hex of references) {
+  // Hex order is byte order: sorted here as strings, the snapshot encoder's byte-wise sort
+  // (Buffer.compare per comparison, ~0.1 s for 20 000 references) only confirms it.
+  for (const hex of [...references].sort()) {
     const location = repository.index.get(Buffer.from(hex, 'hex'));
     if (!location)
       throw new EngineError('internal_error', `blob ${hex} vanished from the index before the snapshot was written`);

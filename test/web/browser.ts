@@ -18,8 +18,19 @@ const chromiumArgs = [
   '--disable-quic',
 ];
 
+/**
+ * A unit's sign-in address in the tests: Chromium resolves it to loopback (no DNS), so the
+ * console can be opened through it as through a reseller's own host name.
+ */
+export const signInHost = 'backup.north.example';
+
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, timeout: 60_000 });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [...chromiumArgs, `--host-resolver-rules=MAP ${signInHost} 127.0.0.1`],
+    headless: true,
+    timeout: 60_000,
+  });
 }
 
 /** Screenshots of the main screens, kept as test artefacts (test-results/ is not committed). */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from '../../web/tools/build-web.ts';
 import { type AgentProcess, freePort, startAgent } from '../e2e/helpers.ts';
 import { runCoffer, type ServerProcess, startServerProcess } from '../helpers/processes.ts';
-import { field, fieldError, launchChromium, screenshot, totpCode, typeCode } from './browser.ts';
+import { field, fieldError, launchChromium, screenshot, signInHost, totpCode, typeCode } from './browser.ts';
 
 /** Waits for a value in the page (the default of one second is too short on a loaded machine). */
 function until<T>(read: () => Promise<T> | T) {
@@ -211,8 +211,10 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
     await openUnit(units.northId, 'branding');
     await field(page, 'Product name').fill('North Backup');
     await field(page, 'Primary colour').fill('#2b8a3e');
+    await field(page, 'Sign-in address').fill('Backup.North.Example');
     await page.getByRole('button', { name: 'Save brand' }).click();
     await until(() => page.getByTestId('effective-brand').textContent()).toContain('North Backup');
+    await until(() => page.getByTestId('sign-in-host').textContent()).toBe(signInHost);
     await screenshot(page, '07-branding');
 
     await openUnit(units.customerId, 'move');
@@ -291,9 +293,28 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
     expect((await apiCall('GET', `/api/v1/business-units/${units.northId}`)).status).toBe(404);
     expect((await apiCall('GET', `/api/v1/business-units/${units.rootId}`)).status).toBe(404);
 
-    // The sign-in page remembers the brand this browser last saw.
+    // Signed out, the console's own address shows the installation's brand again.
     await signOut();
-    await until(() => page.getByTestId('product-name').textContent()).toBe('North Backup');
+    await until(() => page.getByTestId('product-name').textContent()).toBe('Coffer');
+
+    // Through the reseller's sign-in address the sign-in page is in the reseller's brand,
+    // before anyone signs in (a fresh browser profile: nothing remembered).
+    const port = new URL(server.url).port;
+    const branded = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    try {
+      const brandedPage = await branded.newPage();
+      await brandedPage.goto(`http://${signInHost}:${port}/`);
+      await brandedPage.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await until(() => brandedPage.getByTestId('product-name').textContent()).toBe('North Backup');
+      await screenshot(brandedPage, '13b-branded-sign-in');
+      await field(brandedPage, 'Email').fill('carla@customer-a.example');
+      await field(brandedPage, 'Password').fill('sunflower meadow quiet river');
+      await brandedPage.getByRole('button', { name: 'Sign in' }).click();
+      await brandedPage.getByTestId('unit-title').waitFor();
+      await until(() => brandedPage.getByTestId('product-name').textContent()).toBe('North Backup');
+    } finally {
+      await branded.close();
+    }
   });
 
   it('sends an expired session back to sign-in with a message', async () => {

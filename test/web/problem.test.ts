@@ -72,6 +72,12 @@ describe('problem+json in forms', () => {
     };
     expect(formProblem(cursor, ['cursor'])).toEqual({ fields: { cursor: 'cursor is not valid' }, general: null });
     expect(formProblem(cursor, ['name'])).toEqual({ fields: {}, general: 'cursor is not valid' });
+    // The server's field wins over a form's guess by code.
+    const named: Problem = { ...policy, field: 'password' };
+    expect(formProblem(named, ['password', 'newPassword'], { password_policy: 'newPassword' })).toEqual({
+      fields: { password: policy.detail },
+      general: null,
+    });
   });
 
   it('turns validator wording into plain words', () => {

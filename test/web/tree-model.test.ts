@@ -7,6 +7,7 @@ import {
   reveal,
   setExpanded,
   type TreeUnit,
+  updateUnit,
   visibleRows,
 } from '../../web/src/hierarchy/tree-model.ts';
 
@@ -43,6 +44,27 @@ describe('hierarchy tree model', () => {
     expect(labels(visibleRows(tree)).slice(0, 4)).toEqual(['root', '  a', '  y', '  z']);
     tree = invalidateChildren(tree, ['z']);
     expect(tree.children.has('z')).toBe(false);
+  });
+
+  it('offers no expand arrow for units a listing says have no children, until that may have changed', () => {
+    const listed = (id: string, hasChildren: boolean): TreeUnit => ({ ...unit(id, 'root'), hasChildren });
+    let tree = addChildren(
+      createTree(unit('root', null)),
+      'root',
+      [listed('leaf', false), listed('branch', true)],
+      null,
+      false,
+    );
+    const row = (id: string) => visibleRows(tree).find((r) => r.kind === 'unit' && r.unit.id === id);
+    expect(row('leaf')).toMatchObject({ expandable: false });
+    expect(row('branch')).toMatchObject({ expandable: true, expanded: false });
+    expect(keyAction(visibleRows(tree), 1, 'ArrowRight')).toEqual({ kind: 'none' });
+    // A rename (the unit's own answer carries no flag) keeps what the listing said.
+    tree = updateUnit(tree, { ...unit('leaf', 'root'), name: 'Renamed' });
+    expect(row('leaf')).toMatchObject({ expandable: false, unit: { name: 'Renamed', hasChildren: false } });
+    // A child was created under it: unknown again, so it can be opened.
+    tree = invalidateChildren(tree, ['leaf']);
+    expect(row('leaf')).toMatchObject({ expandable: true });
   });
 
   it('follows the ARIA tree keys', () => {

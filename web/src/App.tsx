@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { api, call, onSessionEnded } from './api/client.ts';
 import type { Me } from './api/types.ts';
 import { BrandProvider, useBrand } from './brand/BrandProvider.tsx';
-import { brandFromEffective } from './brand/brand.ts';
+import { brandFromSummary } from './brand/brand.ts';
 import { errorText } from './components/QueryState.tsx';
 import { Shell } from './layout/Shell.tsx';
 import { queryClient } from './lib/query-client.ts';
@@ -14,8 +14,8 @@ import { Screens } from './Screens.tsx';
 import { AcceptInvitationPage } from './session/AcceptInvitationPage.tsx';
 import { FirstStepsPage } from './session/FirstStepsPage.tsx';
 import { SignInPage } from './session/SignInPage.tsx';
-import { forgetSession } from './session/sign-out.ts';
-import { hasPrivilege, useMe } from './session/use-me.ts';
+import { forgetSession, signInBrandKey } from './session/sign-out.ts';
+import { useMe } from './session/use-me.ts';
 
 /** The console: providers, then sign-in, first steps or the signed-in shell. */
 export function App() {
@@ -31,6 +31,7 @@ export function App() {
 
 function Root() {
   const me = useMe();
+  const signInBrand = useConsoleBrand(me.data);
   const location = useLocation();
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -49,7 +50,8 @@ function Root() {
   if (location.path === '/invitation') {
     return <AcceptInvitationPage token={location.query.get('token') ?? ''} />;
   }
-  if (me.isLoading) {
+  // The sign-in page waits briefly for the brand of its address rather than flash another one.
+  if (me.isLoading || (me.data === null && signInBrand.isLoading)) {
     return (
       <Center mih="100vh">
         <Loader aria-label="Loading" />
@@ -74,7 +76,6 @@ function Root() {
 }
 
 function SignedIn({ me }: { me: Me }) {
-  useOwnBrand(me);
   return (
     <Shell me={me}>
       <Screens me={me} />
@@ -82,19 +83,28 @@ function SignedIn({ me }: { me: Me }) {
   );
 }
 
-/** Puts the console in the brand of the user's own unit (and remembers it for the sign-in page). */
-function useOwnBrand(me: Me): void {
+/**
+ * Dresses the console: once signed in (also while a password change or TOTP enrolment is
+ * due) in the brand of the user's own unit, from `/me`; before, in the brand of the address
+ * the console was reached through (a unit's sign-in address, else the installation's own).
+ */
+function useConsoleBrand(me: Me | null | undefined) {
   const { brand, setBrand } = useBrand();
-  const unitId = me.user.buId;
-  const allowed = hasPrivilege(me, 'bu.read');
-  const effective = useQuery({
-    queryKey: ['brand', unitId],
-    enabled: allowed,
-    queryFn: () => call(api.GET('/api/v1/business-units/{id}/brand', { params: { path: { id: unitId } } })),
+  const host = window.location.host;
+  const signInBrand = useQuery({
+    queryKey: signInBrandKey(host),
+    enabled: !me,
+    staleTime: 5 * 60_000,
+    retry: 1,
+    queryFn: () => call(api.GET('/api/v1/sign-in/brand', { params: { query: { host } } })),
   });
   useEffect(() => {
-    if (!effective.data) return;
-    const next = brandFromEffective(effective.data);
-    if (JSON.stringify(next) !== JSON.stringify(brand)) setBrand(next);
-  }, [effective.data, brand, setBrand]);
+    const next = me
+      ? brandFromSummary(me.brand, me.user.buId)
+      : signInBrand.data
+        ? brandFromSummary(signInBrand.data, null)
+        : null;
+    if (next && JSON.stringify(next) !== JSON.stringify(brand)) setBrand(next);
+  }, [me, signInBrand.data, brand, setBrand]);
+  return signInBrand;
 }

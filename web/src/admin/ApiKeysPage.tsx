@@ -169,7 +169,6 @@ function CreateKeyForm({ unitId, onDone }: { unitId: string; onDone(): void }) {
     initialValues: { name: '', roleId: '', expiresInDays: 90 as number | string, allowedCidrs: '' },
     fields: ['name', 'roleId', 'expiresInDays'],
     problemFields: ['allowedCidrs'],
-    codeFields: { privilege_escalation: 'roleId' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);

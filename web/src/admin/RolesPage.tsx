@@ -180,7 +180,6 @@ function RoleForm({
   const { form, general, showProblem, inputProps } = useApiForm({
     operation: role ? 'PATCH /api/v1/roles/{roleId}' : 'POST /api/v1/roles',
     initialValues: { name: role?.name ?? '', description: role?.description ?? '', privileges: role?.privileges ?? [] },
-    codeFields: { privilege_escalation: 'privileges', conflict: 'name' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);

@@ -374,7 +374,6 @@ function CreateUserForm({ mode, unitId, onDone }: { mode: 'create' | 'invite'; u
     operation: invite ? 'POST /api/v1/users/invitations' : 'POST /api/v1/users',
     initialValues: { email: '', displayName: '', roleId: '', password: '', mustChangePassword: true },
     fields: invite ? ['email', 'displayName', 'roleId'] : ['email', 'displayName', 'roleId', 'password'],
-    codeFields: { password_policy: 'password', conflict: 'email', privilege_escalation: 'roleId' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);
@@ -449,7 +448,6 @@ function EditUserForm({ user, onDone }: { user: User; onDone(): void }) {
   const { form, general, showProblem, inputProps } = useApiForm({
     operation: 'PATCH /api/v1/users/{userId}',
     initialValues: { displayName: user.displayName, email: user.email, roleId: user.roleId },
-    codeFields: { conflict: 'email', privilege_escalation: 'roleId' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);

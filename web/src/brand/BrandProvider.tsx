@@ -1,6 +1,6 @@
 import { MantineProvider } from '@mantine/core';
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
-import { type Brand, defaultBrand, storeBrand, storedBrand, themeFor } from './brand.ts';
+import { type Brand, defaultBrand, themeFor } from './brand.ts';
 
 interface BrandContextValue {
   brand: Brand;
@@ -9,19 +9,13 @@ interface BrandContextValue {
 
 const BrandContext = createContext<BrandContextValue>({ brand: defaultBrand, setBrand: () => {} });
 
-/** Supplies the brand in force and the component library's theme in its colours. */
+/**
+ * Supplies the brand in force and the component library's theme in its colours. Nothing is
+ * kept in the browser: the brand comes from the API on every load (see App's useConsoleBrand).
+ */
 export function BrandProvider({ children }: { children: ReactNode }) {
-  const [brand, setBrandState] = useState<Brand>(() => storedBrand());
-  const value = useMemo<BrandContextValue>(
-    () => ({
-      brand,
-      setBrand(next) {
-        setBrandState(next);
-        storeBrand(next);
-      },
-    }),
-    [brand],
-  );
+  const [brand, setBrand] = useState<Brand>(defaultBrand);
+  const value = useMemo<BrandContextValue>(() => ({ brand, setBrand }), [brand]);
   const theme = useMemo(() => themeFor(brand), [brand]);
   useEffect(() => {
     document.title = brand.productName;

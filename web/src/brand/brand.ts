@@ -1,5 +1,4 @@
 import { createTheme, type MantineColorsTuple, type MantineThemeOverride } from '@mantine/core';
-import type { EffectiveBrand } from '../api/types.ts';
 import { parseHex, shadesOf } from './colors.ts';
 
 /** What the console shows of a unit's brand. */
@@ -21,50 +20,25 @@ export const defaultBrand: Brand = Object.freeze({
   unitId: null,
 });
 
-/** The console's brand from a unit's effective brand (fields a unit leaves empty fall back to the default). */
-export function brandFromEffective(effective: EffectiveBrand): Brand {
+/** A brand as the API gives it to show: the sign-in brand of an address, or the own brand in `/me`. */
+export interface BrandSummary {
+  displayName: string;
+  primaryColor: string;
+  accentColor: string;
+  logoUrl: string | null;
+}
+
+/** The console's brand from the API's summary; empty or malformed fields fall back to the default. */
+export function brandFromSummary(summary: BrandSummary, unitId: string | null): Brand {
   const color = (value: string | null | undefined, fallback: string) => (value && parseHex(value) ? value : fallback);
   return {
-    productName: effective.fields.displayName.value?.trim() || defaultBrand.productName,
-    primaryColor: color(effective.fields.primaryColor.value, defaultBrand.primaryColor),
-    accentColor: color(effective.fields.accentColor.value, defaultBrand.accentColor),
-    logoUrl: effective.logo?.sha256
-      ? `/api/v1/business-units/${encodeURIComponent(effective.buId)}/brand/logo?v=${effective.logo.sha256.slice(0, 16)}`
-      : null,
-    unitId: effective.buId,
+    productName: summary.displayName.trim() || defaultBrand.productName,
+    primaryColor: color(summary.primaryColor, defaultBrand.primaryColor),
+    accentColor: color(summary.accentColor, defaultBrand.accentColor),
+    // Only same-origin API paths: a brand cannot make the console load anything from elsewhere.
+    logoUrl: summary.logoUrl?.startsWith('/api/v1/') ? summary.logoUrl : null,
+    unitId,
   };
-}
-
-const storageKey = 'coffer.brand';
-
-/**
- * The brand last seen in this browser. The sign-in page shows it, because the API offers no
- * brand to anonymous callers (see docs/web-console.md, API gaps).
- */
-export function storedBrand(): Brand {
-  try {
-    const parsed = JSON.parse(window.localStorage.getItem(storageKey) ?? 'null') as Partial<Brand> | null;
-    if (!parsed || typeof parsed.productName !== 'string') return defaultBrand;
-    return {
-      productName: parsed.productName || defaultBrand.productName,
-      primaryColor:
-        parsed.primaryColor && parseHex(parsed.primaryColor) ? parsed.primaryColor : defaultBrand.primaryColor,
-      accentColor: parsed.accentColor && parseHex(parsed.accentColor) ? parsed.accentColor : defaultBrand.accentColor,
-      // The logo needs a session to load, so the sign-in page does without it.
-      logoUrl: null,
-      unitId: typeof parsed.unitId === 'string' ? parsed.unitId : null,
-    };
-  } catch {
-    return defaultBrand;
-  }
-}
-
-export function storeBrand(brand: Brand): void {
-  try {
-    window.localStorage.setItem(storageKey, JSON.stringify(brand));
-  } catch {
-    // Private windows may refuse storage; the brand then shows only after sign-in.
-  }
 }
 
 function tuple(hex: string): MantineColorsTuple {

@@ -8,7 +8,7 @@ import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { errorText, QueryState } from '../components/QueryState.tsx';
 import { useApiForm } from '../forms/use-api-form.ts';
-import { hasPrivilege } from '../session/use-me.ts';
+import { hasPrivilege, meKey } from '../session/use-me.ts';
 import { SourceLabel } from './SourceLabel.tsx';
 
 const fields = [
@@ -22,6 +22,14 @@ type BrandField = (typeof fields)[number]['key'];
 type BrandValues = Record<BrandField, string>;
 
 const logoTypes = 'image/png,image/jpeg,image/svg+xml';
+
+/** After a brand change: every unit's brand view, and the console's own brand (in `/me`). */
+async function invalidateBrands(queryClient: ReturnType<typeof useQueryClient>): Promise<void> {
+  await Promise.all([
+    queryClient.invalidateQueries({ queryKey: ['brand'] }),
+    queryClient.invalidateQueries({ queryKey: meKey }),
+  ]);
+}
 
 /** A unit's brand: each effective field with its origin, the unit's own overrides (empty inherits), and the logo. */
 export function BrandingPanel({ unit, me }: { unit: Unit; me: Me }) {
@@ -95,6 +103,21 @@ export function BrandingPanel({ unit, me }: { unit: Unit; me: Me }) {
               <SourceLabel source={brand.data.logo?.source} unitId={unit.id} />
             </Table.Td>
           </Table.Tr>
+          <Table.Tr>
+            <Table.Td>Sign-in address</Table.Td>
+            <Table.Td data-testid="sign-in-host">
+              {brand.data.own.signInHost ?? (
+                <Text c="dimmed" span size="sm">
+                  none
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm" c="dimmed" span>
+                this unit only (not inherited)
+              </Text>
+            </Table.Td>
+          </Table.Tr>
         </Table.Tbody>
       </Table>
       {canEdit ? <BrandForm key={JSON.stringify(brand.data.own)} unit={unit} brand={brand.data} /> : null}
@@ -103,33 +126,37 @@ export function BrandingPanel({ unit, me }: { unit: Unit; me: Me }) {
   );
 }
 
-function ownValues(brand: EffectiveBrand): BrandValues {
-  const own = brand.own as Partial<Record<BrandField, string | null>>;
-  return Object.fromEntries(fields.map((f) => [f.key, own[f.key] ?? ''])) as BrandValues;
+type FormValues = BrandValues & { signInHost: string };
+type FormField = BrandField | 'signInHost';
+const formFields: readonly FormField[] = [...fields.map((f) => f.key), 'signInHost'];
+
+function ownValues(brand: EffectiveBrand): FormValues {
+  const own = brand.own as Partial<Record<FormField, string | null>>;
+  return Object.fromEntries(formFields.map((key) => [key, own[key] ?? ''])) as FormValues;
 }
 
 function BrandForm({ unit, brand }: { unit: Unit; brand: EffectiveBrand }) {
   const queryClient = useQueryClient();
   const [busy, setBusy] = useState(false);
-  const { form, general, showProblem, inputProps } = useApiForm<BrandValues>({
+  const { form, general, showProblem, inputProps } = useApiForm<FormValues>({
     operation: 'PATCH /api/v1/business-units/{id}/brand',
     initialValues: ownValues(brand),
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);
     try {
-      // An empty field means "inherit again" (null); unchanged fields are not sent.
-      const body: Partial<Record<BrandField, string | null>> = {};
+      // An empty field means "inherit again" (no sign-in address); unchanged fields are not sent.
+      const body: Partial<Record<FormField, string | null>> = {};
       const initial = ownValues(brand);
-      for (const field of fields) {
-        const value = values[field.key].trim();
-        if (value !== initial[field.key]) body[field.key] = value === '' ? null : value;
+      for (const key of formFields) {
+        const value = values[key].trim();
+        if (value !== initial[key]) body[key] = value === '' ? null : value;
       }
       const updated = await call(
         api.PATCH('/api/v1/business-units/{id}/brand', { params: { path: { id: unit.id } }, body }),
       );
       queryClient.setQueryData(['brand', unit.id], updated);
-      await queryClient.invalidateQueries({ queryKey: ['brand'] });
+      await invalidateBrands(queryClient);
       notifications.show({ message: 'Brand saved', color: 'green' });
     } catch (error) {
       showProblem(error);
@@ -156,6 +183,14 @@ function BrandForm({ unit, brand }: { unit: Unit; brand: EffectiveBrand }) {
           <ColorInput label="Accent colour" format="hex" placeholder="#0c8599" {...inputProps('accentColor')} />
         </Group>
         <TextInput label="Email sender address" type="email" {...inputProps('emailSenderAddress')} />
+        <TextInput
+          label="Sign-in address"
+          placeholder="backup.example.com"
+          description={`A host name pointing at this server. Whoever opens the console there sees the brand of ${unit.name} before signing in. It belongs to this unit only (not inherited) and may be used by one unit.`}
+          autoComplete="off"
+          spellCheck={false}
+          {...inputProps('signInHost')}
+        />
         <FormAlert message={general} />
         <Group>
           <Button type="submit" loading={busy} disabled={!form.isDirty()}>
@@ -184,7 +219,7 @@ function LogoControls({ unit, brand }: { unit: Unit; brand: EffectiveBrand }) {
         file,
       );
       queryClient.setQueryData(['brand', unit.id], updated);
-      await queryClient.invalidateQueries({ queryKey: ['brand'] });
+      await invalidateBrands(queryClient);
       notifications.show({ message: 'Logo uploaded', color: 'green' });
     } catch (caught) {
       setError(errorText(caught));
@@ -219,7 +254,7 @@ function LogoControls({ unit, brand }: { unit: Unit; brand: EffectiveBrand }) {
                 api.DELETE('/api/v1/business-units/{id}/brand/logo', { params: { path: { id: unit.id } } }),
               );
               queryClient.setQueryData(['brand', unit.id], updated);
-              await queryClient.invalidateQueries({ queryKey: ['brand'] });
+              await invalidateBrands(queryClient);
             }}
           />
         ) : null}

@@ -93,7 +93,6 @@ function RenameForm({ unit, tree }: { unit: Unit; tree: UnitTreeControl }) {
   const { form, general, showProblem, inputProps } = useApiForm({
     operation: 'PATCH /api/v1/business-units/{id}',
     initialValues: { name: unit.name, code: unit.code ?? '' },
-    codeFields: { conflict: 'code' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);

@@ -104,7 +104,6 @@ function CreateUnitForm({
   const { form, general, showProblem, inputProps } = useApiForm({
     operation: 'POST /api/v1/business-units',
     initialValues: { name: '', code: '' },
-    codeFields: { conflict: 'code' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);

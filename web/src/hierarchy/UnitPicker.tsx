@@ -3,6 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, call } from '../api/client.ts';
+import { errorText } from '../components/QueryState.tsx';
 import { scopeUnitId, useMe } from '../session/use-me.ts';
 import { useUnit } from './unit-queries.ts';
 
@@ -67,8 +68,10 @@ export function UnitPicker({
       searchValue={search}
       onSearchChange={setSearch}
       filter={({ options }) => options}
-      nothingFoundMessage={results.isFetching ? 'Searching…' : 'No unit matches'}
-      error={error ?? undefined}
+      nothingFoundMessage={
+        results.isFetching ? 'Searching…' : results.error ? 'The search failed; try again' : 'No unit matches'
+      }
+      error={error ?? (results.error ? `Units cannot be searched: ${errorText(results.error)}` : undefined)}
       withAsterisk={withAsterisk}
     />
   );

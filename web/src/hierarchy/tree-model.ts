@@ -8,6 +8,8 @@ export interface TreeUnit {
   parentId: string | null;
   name: string;
   code: string | null;
+  /** Whether it has children, as listings say; undefined when not known (an expand arrow until opened). */
+  hasChildren?: boolean;
 }
 
 /** The children of one unit as far as they are loaded. */
@@ -117,17 +119,30 @@ export function reveal(state: TreeState, path: readonly TreeUnit[]): TreeState {
 
 /** Replaces a unit's fields after a rename. */
 export function updateUnit(state: TreeState, unit: TreeUnit): TreeState {
-  if (!state.units.has(unit.id)) return state;
+  const previous = state.units.get(unit.id);
+  if (!previous) return state;
   const units = new Map(state.units);
-  units.set(unit.id, unit);
+  const hasChildren = unit.hasChildren ?? previous.hasChildren;
+  units.set(unit.id, { ...unit, ...(hasChildren !== undefined ? { hasChildren } : {}) });
   return { ...state, units };
 }
 
-/** Forgets the loaded children of these units (after a create, move or delete), so they load again. */
+/**
+ * Forgets the loaded children of these units (after a create, move or delete), so they load
+ * again, and whether they have any (a leaf may just have got its first child).
+ */
 export function invalidateChildren(state: TreeState, parentIds: readonly string[]): TreeState {
   const children = new Map(state.children);
-  for (const id of parentIds) children.delete(id);
-  return { ...state, children };
+  const units = new Map(state.units);
+  for (const id of parentIds) {
+    children.delete(id);
+    const unit = units.get(id);
+    if (unit?.hasChildren !== undefined) {
+      const { hasChildren: _unknown, ...rest } = unit;
+      units.set(id, rest);
+    }
+  }
+  return { ...state, children, units };
 }
 
 /**
@@ -157,7 +172,10 @@ export function visibleRows(state: TreeState): TreeRow[] {
     if (!unit) continue;
     const page = state.children.get(unit.id);
     const expanded = state.expanded.has(unit.id);
-    const expandable = !page || page.ids.length > 0 || page.revealed.length > 0 || page.nextCursor !== null;
+    // Before its children are loaded, a unit is expandable unless a listing said it has none.
+    const expandable = page
+      ? page.ids.length > 0 || page.revealed.length > 0 || page.nextCursor !== null
+      : unit.hasChildren !== false;
     rows.push({ kind: 'unit', key: unit.id, unit, level: entry.level, expanded: expanded && expandable, expandable });
     if (!expanded || !page) {
       if (expanded && state.loading.has(unit.id)) {

@@ -18,8 +18,14 @@ import {
 /** Children are fetched this many at a time (the API allows up to 500). */
 export const childPageSize = 200;
 
-function treeUnit(unit: Unit): TreeUnit {
-  return { id: unit.id, parentId: unit.parentId, name: unit.name, code: unit.code };
+function treeUnit(unit: Unit & { hasChildren?: boolean }): TreeUnit {
+  return {
+    id: unit.id,
+    parentId: unit.parentId,
+    name: unit.name,
+    code: unit.code,
+    ...(unit.hasChildren !== undefined ? { hasChildren: unit.hasChildren } : {}),
+  };
 }
 
 /**

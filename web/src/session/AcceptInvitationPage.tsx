@@ -14,7 +14,6 @@ export function AcceptInvitationPage({ token }: { token: string }) {
     operation: 'POST /api/v1/auth/invitations/accept',
     initialValues: { password: '', confirmPassword: '' },
     fields: ['password'],
-    codeFields: { password_policy: 'password' },
     extraChecks: (values) => (values.confirmPassword !== values.password ? { confirmPassword: 'does not match' } : {}),
   });
   const handleSubmit = form.onSubmit(async (values) => {

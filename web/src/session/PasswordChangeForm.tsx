@@ -18,7 +18,9 @@ export function PasswordChangeForm({ onDone }: { onDone?(): void }) {
     operation: 'POST /api/v1/auth/change-password',
     initialValues: { currentPassword: '', newPassword: '', confirmPassword: '' },
     fields: ['currentPassword', 'newPassword'],
-    codeFields: { password_policy: 'newPassword', invalid_credentials: 'currentPassword' },
+    // The server names the field of its own refusals (password_policy → newPassword); a wrong
+    // current password is deliberately vague (invalid_credentials), so it is placed here.
+    codeFields: { invalid_credentials: 'currentPassword' },
     extraChecks: (values) =>
       values.confirmPassword !== values.newPassword ? { confirmPassword: 'does not match the new password' } : {},
   });

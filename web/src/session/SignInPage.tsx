@@ -133,7 +133,7 @@ function MfaStep({ challengeToken, onRestart }: { challengeToken: string; onRest
             autoFocus
           />
         ) : (
-          <Stack gap={4}>
+          <Stack gap={4} role="group" aria-labelledby="totp-label">
             <Text size="sm" fw={500} id="totp-label">
               Code from your authenticator app
             </Text>

@@ -113,8 +113,12 @@ export function TotpEnrolment({ replacing, onDone }: { replacing: boolean; onDon
             <Code block data-testid="totp-secret">
               {step.secret}
             </Code>
-            <Text size="sm">2. Enter the code the app shows now:</Text>
+            <Text size="sm" id="totp-confirm-label">
+              2. Enter the code the app shows now:
+            </Text>
             <PinInput
+              role="group"
+              aria-labelledby="totp-confirm-label"
               length={6}
               type="number"
               oneTimeCode

@@ -77,6 +77,7 @@ export default function ConsumptionPage(_props: { me: Me }) {
         </Text>
       ) : null}
       {quota.data ? <QuotaState quota={quota.data} /> : null}
+      <QueryState isLoading={false} error={quota.error} label="the quota" />
       <Group justify="space-between">
         <Title order={2} size="h4">
           History
@@ -229,6 +230,7 @@ function TopConsumers({ unitId }: { unitId: string }) {
     .map((child, index) => ({ child, figures: usages[index]?.data?.figures }))
     .sort((a, b) => (b.figures?.storedBytes ?? 0) - (a.figures?.storedBytes ?? 0))
     .slice(0, 10);
+  if (children.error) return <QueryState isLoading={false} error={children.error} label="the sub-units" />;
   if (!children.data || children.data.items.length === 0) return null;
   return (
     <Stack gap="xs">

@@ -26,7 +26,7 @@ import { packKey } from '../format.ts';
 import { recordHeaderLength } from '../pack.ts';
 import type { Repository, SnapshotInfo } from '../repository.ts';
 import type { TreeEntry } from '../tree.ts';
-import type { Destination, FromRestoreWorker, RestoreTask } from '../workers/restore-messages.ts';
+import type { Destination, FileFinish, FromRestoreWorker, RestoreTask } from '../workers/restore-messages.ts';
 
 /** What to restore and where. */
 export interface RestoreOptions {
@@ -122,67 +122,125 @@ export async function restore(
   const failures: RestoreFailure[] = [];
   const progress = options.progress ?? { files: 0, bytes: 0 };
   const local = (path: string): string => join(options.target, path);
-  mkdirSync(options.target, { recursive: true });
-  for (const directory of directories) mkdirSync(local(directory.path), { recursive: true, mode: 0o700 });
+  const asRoot = process.getuid?.() === 0;
+  let bytesWritten = 0;
+  let restoredCount = 0;
+  let pendingLinks: { path: string; target: string; planned: Planned }[] = [];
+  // Workers start now: loading their modules overlaps creating folders and the plan below.
+  const wantedWorkers = Math.max(1, options.workers ?? availableParallelism());
+  const pool = files.some((file) => file.entry.extents.some((extent) => 'blob' in extent))
+    ? startRestoreWorkers(repository, Math.min(wantedWorkers, files.length))
+    : { workers: [], errors: [] };
+  try {
+    // Folders that did not exist before hold no old files, which then need no removal.
+    const freshFolders = new Set<string>();
+    if (mkdirSync(options.target, { recursive: true }) !== undefined) freshFolders.add('/');
+    for (const directory of directories) {
+      if (mkdirSync(local(directory.path), { recursive: true, mode: 0o700 }) !== undefined)
+        freshFolders.add(directory.path);
+    }
+    const inFreshFolder = (path: string): boolean => freshFolders.has(posix.dirname(path));
 
-  // Map blobs to destinations; entries that share (device, inode) become hard links of the first.
-  const byPack = new Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>();
-  const firstLink = new Map<string, string>();
-  const links: { path: string; target: string; planned: Planned }[] = [];
-  const primaries: Planned[] = [];
-  for (const file of files) {
-    const { entry } = file;
-    const linkKey = entry.links > 1 ? `${entry.device}:${entry.inode}` : undefined;
-    const linkedTo = linkKey ? firstLink.get(linkKey) : undefined;
-    if (linkedTo) {
-      links.push({ path: local(file.path), target: linkedTo, planned: file });
-      continue;
-    }
-    if (linkKey) firstLink.set(linkKey, local(file.path));
-    primaries.push(file);
-  }
-  // Workers create files as they write into them; a file that exists from before is
-  // removed first, so its old bytes cannot show through in zero runs (holes).
-  const restoredFiles: Planned[] = [];
-  for (const file of primaries) {
-    try {
-      rmSync(local(file.path), { force: true });
-      restoredFiles.push(file);
-    } catch (error) {
-      failures.push({ path: file.path, error: (error as Error).message });
-    }
-  }
-  for (const file of restoredFiles) {
-    const path = local(file.path);
-    let offset = 0;
-    for (const extent of file.entry.extents) {
-      if ('zeros' in extent) {
-        offset += extent.zeros;
+    // Map blobs to destinations; entries that share (device, inode) become hard links of the first.
+    const byPack = new Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>();
+    const firstLink = new Map<string, string>();
+    const links: { path: string; target: string; planned: Planned }[] = [];
+    const primaries: Planned[] = [];
+    for (const file of files) {
+      const { entry } = file;
+      const linkKey = entry.links > 1 ? `${entry.device}:${entry.inode}` : undefined;
+      const linkedTo = linkKey ? firstLink.get(linkKey) : undefined;
+      if (linkedTo) {
+        links.push({ path: local(file.path), target: linkedTo, planned: file });
         continue;
       }
-      const location = repository.index.get(extent.blob);
-      if (!location) {
-        failures.push({ path: file.path, error: `blob ${toHex(extent.blob)} is missing from the repository` });
-      } else {
+      if (linkKey) firstLink.set(linkKey, local(file.path));
+      primaries.push(file);
+    }
+    // Workers create files as they write into them; a file that exists from before is
+    // removed first, so its old bytes cannot show through in zero runs (holes).
+    const restoredFiles: Planned[] = [];
+    for (const file of primaries) {
+      try {
+        if (!inFreshFolder(file.path)) rmSync(local(file.path), { force: true });
+        restoredFiles.push(file);
+      } catch (error) {
+        failures.push({ path: file.path, error: (error as Error).message });
+      }
+    }
+    /** Files whose content is still being written: local path → blob writes left. */
+    const writesLeft = new Map<string, { planned: Planned; left: number }>();
+    const finishHere = (path: string, planned: Planned): void => {
+      try {
+        finishFile(path, planned.entry, asRoot);
+        progress.files += 1;
+      } catch (error) {
+        failures.push({ path: planned.path, error: (error as Error).message });
+      }
+    };
+    const incomplete: { path: string; planned: Planned }[] = [];
+    for (const file of restoredFiles) {
+      const path = local(file.path);
+      const { entry } = file;
+      const destinations: Destination[] = [];
+      const locations: BlobLocation[] = [];
+      let missing = false;
+      let offset = 0;
+      for (const extent of entry.extents) {
+        if ('zeros' in extent) {
+          offset += extent.zeros;
+          continue;
+        }
+        const location = repository.index.get(extent.blob);
+        if (!location) {
+          failures.push({ path: file.path, error: `blob ${toHex(extent.blob)} is missing from the repository` });
+          missing = true;
+        } else {
+          destinations.push({ path, offset });
+          locations.push(location);
+        }
+        offset += extent.length;
+      }
+      if (missing) incomplete.push({ path, planned: file });
+      else if (destinations.length === 0) finishHere(path, file);
+      else writesLeft.set(path, { planned: file, left: destinations.length });
+      // A file made of one blob (plus zero runs) is finished by the worker that writes it.
+      if (!missing && destinations.length === 1) {
+        destinations[0] = { path, offset: destinations[0]!.offset, finish: fileFinish(entry, asRoot) };
+      }
+      for (const [i, location] of locations.entries()) {
         const pack = byPack.get(location.packId) ?? new Map();
         byPack.set(location.packId, pack);
         const key = toHex(location.id);
         const blob = pack.get(key) ?? { location, destinations: [] };
         pack.set(key, blob);
-        blob.destinations.push({ path, offset });
+        blob.destinations.push(destinations[i]!);
       }
-      offset += extent.length;
     }
-  }
 
-  const bytesWritten = await restoreContent(
-    repository,
-    byPack,
-    options.workers ?? availableParallelism(),
-    failures,
-    progress,
-    options.target,
-  );
+    /** Called once per destination as its blob is written (or fails, `failed`). */
+    const written = (destination: Destination, failed: boolean): void => {
+      const state = writesLeft.get(destination.path);
+      if (!state) return;
+      state.left -= 1;
+      if (destination.finish && !failed) {
+        progress.files += 1;
+        writesLeft.delete(destination.path);
+      } else if (state.left === 0) {
+        // Every write is done: size, owner, mode and times now, overlapping other files' content.
+        writesLeft.delete(destination.path);
+        finishHere(destination.path, state.planned);
+      }
+    };
+
+    bytesWritten = await restoreContent(repository, byPack, pool, failures, progress, options.target, written);
+    for (const { path, planned } of incomplete) finishHere(path, planned);
+    for (const { planned } of writesLeft.values()) finishHere(local(planned.path), planned);
+    restoredCount = restoredFiles.length;
+    pendingLinks = links;
+  } finally {
+    await Promise.all(pool.workers.map((worker) => worker.terminate()));
+  }
 
   for (const other of others) {
     const path = local(other.path);
@@ -204,18 +262,7 @@ export async function restore(
       failures.push({ path: other.path, error: (error as Error).message });
     }
   }
-  // Every file gets its final size (creating empty and all-zero files), owner, mode and
-  // times through one descriptor. Synchronous calls: measured 3.4× less CPU than the same
-  // calls through the libuv pool, at equal wall time (docs/decisions/0005).
-  for (const file of restoredFiles) {
-    try {
-      finishFile(local(file.path), file.entry);
-      progress.files += 1;
-    } catch (error) {
-      failures.push({ path: file.path, error: (error as Error).message });
-    }
-  }
-  for (const link of links) {
+  for (const link of pendingLinks) {
     try {
       rmSync(link.path, { force: true });
       linkSync(link.target, link.path);
@@ -232,7 +279,7 @@ export async function restore(
     }
   }
   return {
-    files: restoredFiles.length,
+    files: restoredCount,
     directories: directories.length,
     bytesWritten,
     durationMs: Math.round(performance.now() - started),
@@ -240,17 +287,47 @@ export async function restore(
   };
 }
 
-function finishFile(path: string, entry: TreeEntry): void {
+function fileFinish(entry: TreeEntry, asRoot: boolean): FileFinish {
+  return {
+    size: entry.size,
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    chown: asRoot,
+    mtime: Number(entry.mtimeNs / 1000n) / 1e6,
+  };
+}
+
+/** Gives a file its final size (creating empty and all-zero files), owner, mode and times. */
+function finishFile(path: string, entry: TreeEntry, asRoot: boolean): void {
   const seconds = Number(entry.mtimeNs / 1000n) / 1e6;
   const fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
   try {
     ftruncateSync(fd, entry.size);
-    if (process.getuid?.() === 0) fchownSync(fd, entry.uid, entry.gid);
+    if (asRoot) fchownSync(fd, entry.uid, entry.gid);
     fchmodSync(fd, entry.mode);
     futimesSync(fd, seconds, seconds);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Restore workers and the errors they raised (kept from the start: a worker may fail while loading). */
+interface RestoreWorkers {
+  readonly workers: Worker[];
+  readonly errors: Error[];
+}
+
+function startRestoreWorkers(repository: Repository, count: number): RestoreWorkers {
+  const errors: Error[] = [];
+  const workers = Array.from({ length: count }, () => {
+    const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), {
+      workerData: { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey },
+    });
+    worker.on('error', (error) => errors.push(error));
+    return worker;
+  });
+  return { workers, errors };
 }
 
 function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {
@@ -267,10 +344,11 @@ function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {
 async function restoreContent(
   repository: Repository,
   byPack: Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>,
-  workerCount: number,
+  { workers, errors }: RestoreWorkers,
   failures: RestoreFailure[],
   progress: { files: number; bytes: number },
   target: string,
+  written: (destination: Destination, failed: boolean) => void,
 ): Promise<number> {
   const tasks: RangeTask[] = [];
   for (const blobs of byPack.values()) {
@@ -294,13 +372,6 @@ async function restoreContent(
   }
   if (tasks.length === 0) return 0;
 
-  const workers = Array.from(
-    { length: Math.max(1, Math.min(workerCount, tasks.length)) },
-    () =>
-      new Worker(new URL('../workers/restore-worker.ts', import.meta.url), {
-        workerData: { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey },
-      }),
-  );
   let bytesWritten = 0;
   const spare: ArrayBuffer[] = [];
   const localPrefix = target.endsWith('/') ? target : `${target}/`;
@@ -314,8 +385,6 @@ async function restoreContent(
         pending.delete(reply.taskId);
       });
     }
-    const errors: Error[] = [];
-    for (const worker of workers) worker.on('error', (error) => errors.push(error));
     let nextId = 1;
     const inFlight = new Set<Promise<void>>();
     for (const task of tasks) {
@@ -339,6 +408,7 @@ async function restoreContent(
               path: `/${destination.path.slice(localPrefix.length)}`,
               error: `pack ${packId}: ${(error as Error).message}`,
             });
+            written(destination, true);
           }
         }
         continue;
@@ -351,13 +421,19 @@ async function restoreContent(
           bytesWritten += reply.bytesWritten;
           progress.bytes += reply.bytesWritten;
           spare.push(reply.buffer);
+          const failedBlobs = new Set<string>();
           for (const failure of reply.failures) {
+            failedBlobs.add(failure.blobId);
             for (const path of failure.paths) {
               failures.push({
                 path: `/${path.slice(localPrefix.length)}`,
                 error: `blob ${failure.blobId}: ${failure.error}`,
               });
             }
+          }
+          for (const blob of task.blobs) {
+            const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(blob.location.id));
+            for (const destination of blob.destinations) written(destination, failed);
           }
           resolve();
         });
@@ -371,7 +447,7 @@ async function restoreContent(
     await Promise.all(inFlight);
     if (errors.length > 0) throw errors[0];
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const worker of workers) worker.removeAllListeners('message');
   }
   return bytesWritten;
 }

@@ -6,10 +6,26 @@ export interface RestoreWorkerSetup {
   readonly blobKey: Uint8Array;
 }
 
+/** Final size, owner, mode and times of a file (owner only when `chown`). */
+export interface FileFinish {
+  readonly size: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly chown: boolean;
+  /** Modification (and access) time in seconds. */
+  readonly mtime: number;
+}
+
 /** Where one blob's plaintext goes: a file path and an offset. */
 export interface Destination {
   readonly path: string;
   readonly offset: number;
+  /**
+   * Set when this write is the file's only content: the worker then also gives the file
+   * its final size and metadata through the same descriptor.
+   */
+  readonly finish?: FileFinish;
 }
 
 /** A contiguous piece of a pack and the blobs in it to restore. */

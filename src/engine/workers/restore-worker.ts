@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { computeBlobId } from '../blob-id.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
@@ -7,7 +7,13 @@ import { CorruptDataError } from '../errors.ts';
 import { flagCompressed } from '../format.ts';
 import { openRecord, recordHeaderLength } from '../pack.ts';
 import { noteProcessed } from './garbage.ts';
-import type { FromRestoreWorker, RestoreFailure, RestoreWorkerSetup, ToRestoreWorker } from './restore-messages.ts';
+import type {
+  Destination,
+  FromRestoreWorker,
+  RestoreFailure,
+  RestoreWorkerSetup,
+  ToRestoreWorker,
+} from './restore-messages.ts';
 
 /**
  * Restore worker: authenticates, decrypts, decompresses and re-checks the keyed ID of
@@ -20,13 +26,21 @@ let scratch = new Uint8Array(1 << 20);
 let plainBuffer = new Uint8Array(1 << 20);
 const decompressor = new BlobDecompressor();
 
-function writeAll(path: string, data: Uint8Array, offset: number): void {
-  // Created on first write; the main thread sets the final size and metadata afterwards.
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
+function writeAll(destination: Destination, data: Uint8Array): void {
+  // Created on first write; the main thread sets the final size and metadata afterwards,
+  // unless this write is the file's only content (`finish`): then it is done here.
+  const fd = openSync(destination.path, constants.O_WRONLY | constants.O_CREAT, 0o600);
   try {
     let written = 0;
+    const { offset, finish } = destination;
     while (written < data.byteLength)
       written += writeSync(fd, data, written, data.byteLength - written, offset + written);
+    if (finish) {
+      ftruncateSync(fd, finish.size);
+      if (finish.chown) fchownSync(fd, finish.uid, finish.gid);
+      fchmodSync(fd, finish.mode);
+      futimesSync(fd, finish.mtime, finish.mtime);
+    }
   } finally {
     closeSync(fd);
   }
@@ -53,7 +67,7 @@ port.on('message', (message: ToRestoreWorker) => {
       }
       noteProcessed(location.storedLength);
       for (const destination of destinations) {
-        writeAll(destination.path, plain, destination.offset);
+        writeAll(destination, plain);
         bytesWritten += plain.byteLength;
       }
     } catch (error) {

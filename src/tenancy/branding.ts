@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NotFoundError } from '../platform/index.ts';
+import { ForbiddenError, NotFoundError } from '../platform/index.ts';
 import {
   brandsOnPath,
   deleteLogo,
@@ -81,6 +81,8 @@ export interface BrandView {
   logo: { contentType: string; byteSize: number; sha256: string; source: ValueSource } | null;
   /** What the unit sets itself (null: inherited), and its own sign-in address (null: none). */
   own: Record<BrandField, string | null> & { logo: boolean; signInHost: string | null };
+  /** Whether the caller may set or change the sign-in address (see {@link updateBrand}). */
+  signInHostEditable: boolean;
 }
 
 function brandView(scoped: ScopedUnit, rows: readonly PathBrandRow[], logo: LogoInfo | undefined): BrandView {
@@ -105,7 +107,18 @@ function brandView(scoped: ScopedUnit, rows: readonly PathBrandRow[], logo: Logo
         }
       : null,
     own,
+    signInHostEditable: mayAssignSignInHost(scoped),
   };
+}
+
+/**
+ * Sign-in addresses are installation-wide names: whoever sets one decides what everybody
+ * reaching the server through that host sees before signing in. Only principals whose
+ * reach is a whole tree (scope at a root unit: the operator) may assign them; a reseller
+ * could otherwise claim the operator's own console address and dress it in its brand.
+ */
+function mayAssignSignInHost(scoped: ScopedUnit): boolean {
+  return scoped.scope.parent_id === null;
 }
 
 async function loadBrandView(
@@ -126,8 +139,9 @@ export async function getBrand(ctx: TenancyContext, buId: string): Promise<Brand
 /**
  * Changes the unit's own brand fields and sign-in address: a string overrides, null
  * inherits again (or removes the address), an absent field stays as it is. Throws
- * ValidationError for a bad value and TreeConflictError (`sign_in_host_taken`) when
- * another unit already uses the address. Requires `bu.update`.
+ * ValidationError for a bad value, TreeConflictError (`sign_in_host_taken`) when another
+ * unit already uses the address, and ForbiddenError when a caller whose reach is not a
+ * whole tree changes an address. Requires `bu.update`.
  */
 export async function updateBrand(ctx: TenancyContext, buId: string, patch: BrandPatch): Promise<BrandView> {
   await ctx.access.require('bu.update', buId, 'Business unit');
@@ -156,6 +170,12 @@ export async function updateBrand(ctx: TenancyContext, buId: string, patch: Bran
       }
       before.signInHost = current?.sign_in_host ?? null;
       after.signInHost = hostChange !== undefined ? hostChange : before.signInHost;
+      if (after.signInHost !== before.signInHost && !mayAssignSignInHost(scoped)) {
+        throw new ForbiddenError('sign-in addresses are assigned by the operator of the installation', {
+          reason: 'sign_in_host_operator_only',
+          field: 'signInHost',
+        });
+      }
       if (after.signInHost !== null && after.signInHost !== before.signInHost) {
         await refuseTakenHost(trx, after.signInHost, buId);
       }

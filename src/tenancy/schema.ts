@@ -399,8 +399,12 @@ const brandView = {
         signInHost: { ...nullableText, description: 'The unit’s own sign-in address (not inherited).' },
       },
     },
+    signInHostEditable: {
+      type: 'boolean',
+      description: 'Whether the caller may change the sign-in address (only principals whose reach is a whole tree).',
+    },
   },
-  required: ['buId', 'fields', 'logo', 'own'],
+  required: ['buId', 'fields', 'logo', 'own', 'signInHostEditable'],
 } as const;
 
 export const getBrandSchema = {

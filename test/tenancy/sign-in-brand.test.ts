@@ -86,14 +86,33 @@ describeEachDatabase('sign-in brand, own brand in /me, hasChildren', (factory) =
     expect(brand.statusCode, brand.body).toBe(200);
   });
 
-  it('sets a sign-in address on a unit: normalised, shown as its own, audited, never inherited', async () => {
-    const set = await call(reseller, 'PATCH', `${units}/${ids.north}/brand`, {
+  it('lets only the operator assign sign-in addresses, so no reseller can claim another’s host', async () => {
+    const claim = await call(reseller, 'PATCH', `${units}/${ids.customer}/brand`, { signInHost: 'console.example' });
+    expect(claim.statusCode).toBe(403);
+    expect(claim.json()).toMatchObject({ reason: 'sign_in_host_operator_only', field: 'signInHost' });
+    const own = await call(reseller, 'GET', `${units}/${ids.north}/brand`);
+    expect(own.json()).toMatchObject({ own: { signInHost: null }, signInHostEditable: false });
+    expect((await call(admin, 'GET', `${units}/${ids.north}/brand`)).json().signInHostEditable).toBe(true);
+  });
+
+  it('sets a sign-in address on a unit: normalised, audited, shown as its own, never inherited', async () => {
+    const set = await call(admin, 'PATCH', `${units}/${ids.north}/brand`, { signInHost: 'Backup.North.Example' });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().own).toMatchObject({ signInHost: 'backup.north.example' });
+    const audit = await call(admin, 'GET', `/api/v1/audit?buId=${ids.north}&action=brand.update`);
+    expect(audit.json().items[0]).toMatchObject({
+      action: 'brand.update',
+      before: { signInHost: null },
+      after: { signInHost: 'backup.north.example' },
+    });
+    // The reseller still manages its brand fields, and may send its address unchanged.
+    const fields = await call(reseller, 'PATCH', `${units}/${ids.north}/brand`, {
       displayName: 'North Backup',
       accentColor: '#AA5500',
-      signInHost: 'Backup.North.Example',
+      signInHost: 'backup.north.example',
     });
-    expect(set.statusCode, set.body).toBe(200);
-    expect(set.json().own).toMatchObject({ signInHost: 'backup.north.example', displayName: 'North Backup' });
+    expect(fields.statusCode, fields.body).toBe(200);
+    expect(fields.json().own).toMatchObject({ signInHost: 'backup.north.example', displayName: 'North Backup' });
     const child = await call(reseller, 'GET', `${units}/${ids.customer}/brand`);
     expect(child.json().own.signInHost).toBeNull();
     expect(child.json().fields.displayName.value).toBe('North Backup');
@@ -108,7 +127,7 @@ describeEachDatabase('sign-in brand, own brand in /me, hasChildren', (factory) =
     expect(taken.json()).toMatchObject({ reason: 'sign_in_host_taken', field: 'signInHost' });
     expect((await call(admin, 'GET', `${units}/${ids.south}/brand`)).json().own.signInHost).toBeNull();
     // Setting the same address again on its own unit is no clash.
-    const again = await call(reseller, 'PATCH', `${units}/${ids.north}/brand`, { signInHost: 'backup.north.example' });
+    const again = await call(admin, 'PATCH', `${units}/${ids.north}/brand`, { signInHost: 'backup.north.example' });
     expect(again.statusCode, again.body).toBe(200);
   });
 

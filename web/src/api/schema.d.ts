@@ -4233,6 +4233,8 @@ export interface paths {
                                 /** @description The unit’s own sign-in address (not inherited). */
                                 signInHost?: string | null;
                             };
+                            /** @description Whether the caller may change the sign-in address (only principals whose reach is a whole tree). */
+                            signInHostEditable: boolean;
                         };
                     };
                 };
@@ -4411,6 +4413,8 @@ export interface paths {
                                 /** @description The unit’s own sign-in address (not inherited). */
                                 signInHost?: string | null;
                             };
+                            /** @description Whether the caller may change the sign-in address (only principals whose reach is a whole tree). */
+                            signInHostEditable: boolean;
                         };
                     };
                 };
@@ -4683,6 +4687,8 @@ export interface paths {
                                 /** @description The unit’s own sign-in address (not inherited). */
                                 signInHost?: string | null;
                             };
+                            /** @description Whether the caller may change the sign-in address (only principals whose reach is a whole tree). */
+                            signInHostEditable: boolean;
                         };
                     };
                 };
@@ -4896,6 +4902,8 @@ export interface paths {
                                 /** @description The unit’s own sign-in address (not inherited). */
                                 signInHost?: string | null;
                             };
+                            /** @description Whether the caller may change the sign-in address (only principals whose reach is a whole tree). */
+                            signInHostEditable: boolean;
                         };
                     };
                 };

@@ -114,7 +114,7 @@ export function BrandingPanel({ unit, me }: { unit: Unit; me: Me }) {
             </Table.Td>
             <Table.Td>
               <Text size="sm" c="dimmed" span>
-                this unit only (not inherited)
+                this unit only; assigned by the operator
               </Text>
             </Table.Td>
           </Table.Tr>
@@ -183,14 +183,16 @@ function BrandForm({ unit, brand }: { unit: Unit; brand: EffectiveBrand }) {
           <ColorInput label="Accent colour" format="hex" placeholder="#0c8599" {...inputProps('accentColor')} />
         </Group>
         <TextInput label="Email sender address" type="email" {...inputProps('emailSenderAddress')} />
-        <TextInput
-          label="Sign-in address"
-          placeholder="backup.example.com"
-          description={`A host name pointing at this server. Whoever opens the console there sees the brand of ${unit.name} before signing in. It belongs to this unit only (not inherited) and may be used by one unit.`}
-          autoComplete="off"
-          spellCheck={false}
-          {...inputProps('signInHost')}
-        />
+        {brand.signInHostEditable ? (
+          <TextInput
+            label="Sign-in address"
+            placeholder="backup.example.com"
+            description={`A host name pointing at this server. Whoever opens the console there sees the brand of ${unit.name} before signing in. It belongs to this unit only (not inherited) and may be used by one unit.`}
+            autoComplete="off"
+            spellCheck={false}
+            {...inputProps('signInHost')}
+          />
+        ) : null}
         <FormAlert message={general} />
         <Group>
           <Button type="submit" loading={busy} disabled={!form.isDirty()}>

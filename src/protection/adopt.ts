@@ -33,6 +33,7 @@ export async function adoptPack(
       session_id: null,
       state: 'live',
       condemned_at: null,
+      verified_at: null,
     },
     pack.blobs.map((blob) => ({
       vault_id: vault.id,

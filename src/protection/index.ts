@@ -7,6 +7,7 @@ import './policy.ts';
 export { runRebuildIndexCommand } from './admin-command.ts';
 export { protectionBackground, protectionJobKinds, protectionTick, queueMaintenance } from './background.ts';
 export { protectionErrorStatuses } from './errors.ts';
+export { type ProtectionEvent, protectionEventSource } from './events.ts';
 export { type BackupSchedule, defaultPolicy, type ProtectionPolicy, type RetentionRules } from './policy.ts';
 export { type RebuildReport, rebuildIndexes, rebuildVaultIndex } from './rebuild.ts';
 export { type MaintenanceReport, maintainVault } from './retention.ts';

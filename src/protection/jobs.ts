@@ -50,6 +50,7 @@ export function newJobRow(
     progress: null,
     stats: null,
     link_rate: null,
+    reported_at: null,
     ...base,
   };
 }

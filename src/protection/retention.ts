@@ -1,5 +1,6 @@
 import {
   applyRetention,
+  CorruptDataError,
   encodeIndexFile,
   listPackObjects,
   PackBuilder,
@@ -10,13 +11,14 @@ import {
   verifyPackStructure,
 } from '../engine/index.ts';
 import { newId } from '../platform/index.ts';
-import type { BlobStore } from '../storage/index.ts';
+import { BlobNotFoundError, type BlobStore } from '../storage/index.ts';
 import { effectiveSetting } from '../tenancy/index.ts';
 import { adoptPack, adoptSnapshot } from './adopt.ts';
 import { catalogSidecarKey } from './catalog.ts';
 import { refreshVaultConsumption } from './consumption.ts';
 import type { ProtectionContext } from './context.ts';
 import { protectionDb } from './db.ts';
+import { recordVerification } from './events.ts';
 import {
   allBlobs,
   blobsOfPack,
@@ -62,6 +64,10 @@ export interface MaintenanceReport {
   packsAdopted: number;
   snapshotsAdopted: number;
   packsMissing: string[];
+  /** Packs whose bytes no longer match their name or structure (left in place, reported). */
+  packsDamaged: string[];
+  /** Packs re-read and checked by the nightly verification. */
+  packsVerified: number;
   packsCondemned: number;
   packsRepacked: number;
   packsWritten: number;
@@ -78,6 +84,8 @@ function emptyReport(vaultId: string): MaintenanceReport {
     packsAdopted: 0,
     snapshotsAdopted: 0,
     packsMissing: [],
+    packsDamaged: [],
+    packsVerified: 0,
     packsCondemned: 0,
     packsRepacked: 0,
     packsWritten: 0,
@@ -243,6 +251,7 @@ async function collect(rt: ProtectionRuntime, vault: VaultRow, store: BlobStore,
         session_id: null,
         state: 'live',
         condemned_at: null,
+        verified_at: now,
       },
       builder.entries.map((entry: PackedBlob) => ({
         vault_id: vault.id,
@@ -263,8 +272,10 @@ async function collect(rt: ProtectionRuntime, vault: VaultRow, store: BlobStore,
       bytes = await store.get(packKey(pack.pack_id));
       verifyPackStructure(bytes, Buffer.from(pack.pack_id, 'hex'));
     } catch (error) {
+      if (!(error instanceof CorruptDataError)) throw error;
       // A damaged pack is left as it is: deleting it could lose its good records.
       rt.log.error({ err: error, vault: vault.id, pack: pack.pack_id }, 'pack not repacked: it is damaged');
+      report.packsDamaged.push(pack.pack_id);
       continue;
     }
     for (const blob of used) {
@@ -290,6 +301,71 @@ async function collect(rt: ProtectionRuntime, vault: VaultRow, store: BlobStore,
   for (const type of [...builders.keys()]) await flush(type);
   await condemnPacks(db, vault.id, condemn, now);
   report.packsCondemned += condemn.length;
+}
+
+/**
+ * Re-reads the live packs checked longest ago, up to the night's budget, and checks each
+ * against its name (SHA-256) and structure without any key. A damaged pack is reported and
+ * left in place; a store that cannot be reached fails the pass (and is recorded as a storage
+ * problem), it does not make packs look damaged.
+ */
+async function verifySample(rt: ProtectionRuntime, vault: VaultRow, store: BlobStore, report: MaintenanceReport) {
+  const db = protectionDb(rt.database);
+  const packs = await db
+    .selectFrom('protection_packs')
+    .select(['pack_id', 'size'])
+    .where('vault_id', '=', vault.id)
+    .where('state', '=', 'live')
+    .orderBy('verified_at', (order) => order.asc().nullsFirst())
+    .orderBy('pack_id')
+    .execute();
+  const total = packs.reduce((sum, pack) => sum + Number(pack.size), 0);
+  let budget = Math.max(rt.limits.verifyMinBytes, Math.ceil(total / rt.limits.verifyEveryDays));
+  for (const pack of packs) {
+    if (budget <= 0) break;
+    budget -= Number(pack.size);
+    if (report.packsDamaged.includes(pack.pack_id) || report.packsMissing.includes(pack.pack_id)) continue;
+    try {
+      verifyPackStructure(await store.get(packKey(pack.pack_id)), Buffer.from(pack.pack_id, 'hex'));
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) {
+        rt.log.error({ vault: vault.id, pack: pack.pack_id }, 'a pack recorded in the index is missing from the zone');
+        report.packsMissing.push(pack.pack_id);
+        continue;
+      }
+      if (!(error instanceof CorruptDataError)) throw error;
+      rt.log.error({ err: error, vault: vault.id, pack: pack.pack_id }, 'verification found a damaged pack');
+      report.packsDamaged.push(pack.pack_id);
+      continue;
+    }
+    await db
+      .updateTable('protection_packs')
+      .set({ verified_at: rt.clock.now() })
+      .where('vault_id', '=', vault.id)
+      .where('pack_id', '=', pack.pack_id)
+      .execute();
+    report.packsVerified += 1;
+  }
+}
+
+/** Tells reporting how the vault's verification went, for each of its data sources. */
+async function reportVerification(rt: ProtectionRuntime, vault: VaultRow, report: MaintenanceReport) {
+  const db = protectionDb(rt.database);
+  const problems =
+    report.packsMissing.length + report.packsDamaged.length > 0
+      ? {
+          vaultId: vault.id,
+          packsMissing: report.packsMissing.slice(0, 20),
+          packsDamaged: report.packsDamaged.slice(0, 20),
+          reason: `${report.packsMissing.length} pack(s) missing and ${report.packsDamaged.length} damaged in vault ${vault.name}`,
+        }
+      : null;
+  const sources = await dataSourcesOfVault(db, vault.id);
+  await recordVerification(db, {
+    dataSourceIds: sources.map((source) => source.id),
+    problems,
+    at: rt.clock.now(),
+  });
 }
 
 /**
@@ -351,6 +427,8 @@ export async function maintainVault(
     await reconcile(rt, vault, store, report);
     await sweep(rt, vault, store, report);
     await collect(rt, vault, store, report);
+    await verifySample(rt, vault, store, report);
+    await reportVerification(rt, vault, report);
     const changed =
       report.packsDeleted + report.packsCondemned + report.packsWritten + report.packsRevived + report.packsAdopted >
         0 || report.packsMissing.length > 0;

@@ -17,6 +17,10 @@ export interface ProtectionLimits {
   readonly maxJobAttempts: number;
   /** Repack a pack when at least this fraction of its bytes is unreferenced. */
   readonly repackThreshold: number;
+  /** Nightly verification reads 1/n of a vault's pack bytes (checked longest ago first): every pack is re-read within n nights... */
+  readonly verifyEveryDays: number;
+  /** ...but at least this many bytes a night (small vaults are read whole). */
+  readonly verifyMinBytes: number;
 }
 
 export const defaultLimits: ProtectionLimits = Object.freeze({
@@ -26,6 +30,8 @@ export const defaultLimits: ProtectionLimits = Object.freeze({
   maxPackBytes: 64 * 1024 * 1024,
   maxJobAttempts: 3,
   repackThreshold: 0.2,
+  verifyEveryDays: 30,
+  verifyMinBytes: 256 * 1024 * 1024,
 });
 
 /** Long-lived dependencies of the data path, shared by its routes and background jobs. */

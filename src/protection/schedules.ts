@@ -63,6 +63,7 @@ export async function materialiseSchedules(
         progress: null,
         stats: null,
         link_rate: null,
+        reported_at: null,
       });
       if (inserted) created += 1;
     }

@@ -20,6 +20,7 @@ export type ProtectionTables = {
   protection_daily_usage: DailyUsageTable;
   protection_recovery_keys: RecoveryKeyTable;
   protection_storage_problems: StorageProblemTable;
+  protection_events: ProtectionEventTable;
 };
 
 /** A configured blob store. `bu_id` null: usable everywhere (the default zone). */
@@ -110,6 +111,8 @@ export interface PackTable {
   session_id: string | null;
   state: PackState;
   condemned_at: number | null;
+  /** When the pack's bytes were last checked against its name and structure. */
+  verified_at: number | null;
 }
 
 /** The blob index: one row per blob per pack holding it. */
@@ -199,6 +202,8 @@ export interface JobTable {
   stats: string | null;
   /** Upload rate measured by the link test, bytes per second. */
   link_rate: number | null;
+  /** When a backup's outcome was handed to reporting (null: not yet, or not final). */
+  reported_at: number | null;
 }
 
 export interface RestoreGroupTable {
@@ -268,4 +273,16 @@ export interface StorageProblemTable {
   first_at: number;
   last_at: number;
   occurrences: number;
+}
+
+/** An event for reporting other than a job outcome (migration 0013), kept until delivered. */
+export interface ProtectionEventTable {
+  id: string;
+  type: 'verification.succeeded' | 'verification.failed';
+  data_source_id: string;
+  occurred_at: number;
+  /** JSON object. */
+  details: string;
+  created_at: number;
+  delivered_at: number | null;
 }

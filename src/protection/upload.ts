@@ -149,6 +149,7 @@ export async function putPack(
         session_id: session.id,
         state: 'live',
         condemned_at: null,
+        verified_at: now,
       },
       structure.blobs.map((blob) => ({
         vault_id: access.vault.id,

@@ -47,6 +47,8 @@ export interface ReportingOptions {
   readonly settings?: SettingsProvider;
   /** Outboxes of other modules drained by the tick (default: usage's quota changes, billing's posted runs). */
   readonly eventSources?: readonly ExternalEventSource[];
+  /** The data path's events (backup outcomes, verification), drained with the default sources. */
+  readonly dataPathEvents?: ExternalEventSource;
   readonly mail?: Partial<MailOptions> & { readonly defaultSmtp: SmtpSettings | null; readonly defaultSender?: string };
   readonly webhooks?: Partial<WebhookOptions>;
 }
@@ -103,6 +105,7 @@ export function createReporting(options: ReportingOptions): ReportingRuntime {
   const eventSources = options.eventSources ?? [
     usageEventSource(options.database, options.clock),
     billingEventSource(options.database, options.clock),
+    ...(options.dataPathEvents ? [options.dataPathEvents] : []),
   ];
   return Object.freeze({
     deps,

@@ -1,7 +1,7 @@
 import { billingBackground } from '../billing/index.ts';
 import { createSecretBox, identityBackground, loadOrCreateSecretKey } from '../identity/index.ts';
 import type { Clock, Config, Database, JobQueue, Logger } from '../platform/index.ts';
-import { createDataSourceStatusProvider, protectionBackground } from '../protection/index.ts';
+import { createDataSourceStatusProvider, protectionBackground, protectionEventSource } from '../protection/index.ts';
 import {
   createReporting,
   reportingJobHandlers,
@@ -31,6 +31,7 @@ export function moduleBackground(deps: ModuleBackgroundDeps): BackgroundContribu
     log: deps.log,
     queue: deps.queue,
     dataSources: createDataSourceStatusProvider(deps.database),
+    dataPathEvents: protectionEventSource(deps.database, deps.clock),
     secrets: createSecretBox(loadOrCreateSecretKey(deps.config.dataDir)),
     ...reportingOptionsFromEnv(process.env),
   });

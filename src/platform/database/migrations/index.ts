@@ -9,6 +9,7 @@ import * as m0008 from './0008-reporting.ts';
 import * as m0010 from './0010-protection.ts';
 import * as m0011 from './0011-protection-storage-problems.ts';
 import * as m0012 from './0012-tenancy-sign-in-host.ts';
+import * as m0013 from './0013-protection-events.ts';
 
 /**
  * Every schema migration, in order. Forward-only: a released migration is never edited;
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0010-protection': m0010,
   '0011-protection-storage-problems': m0011,
   '0012-tenancy-sign-in-host': m0012,
+  '0013-protection-events': m0013,
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { brandFromSummary, defaultBrand } from '../../web/src/brand/brand.ts';
 import { contrastRatio, parseHex, readableTextOn, shadesOf } from '../../web/src/brand/colors.ts';
 import { buildPath, matchPath } from '../../web/src/routing/routes.ts';
 
@@ -21,6 +22,30 @@ describe('brand colours', () => {
       const text = readableTextOn(hex) === '#ffffff' ? ([255, 255, 255] as const) : ([0, 0, 0] as const);
       expect(contrastRatio(parseHex(hex)!, text)).toBeGreaterThanOrEqual(3.9);
     }
+  });
+});
+
+describe('brand from the API', () => {
+  it('takes the sign-in or own brand, falling back per field and loading logos only from the API', () => {
+    const summary = {
+      displayName: ' North Backup ',
+      primaryColor: '#2b8a3e',
+      accentColor: '#f2a900',
+      logoUrl: '/api/v1/sign-in/brand/logo?host=backup.north.example&v=0123456789abcdef',
+    };
+    expect(brandFromSummary(summary, 'unit-1')).toEqual({
+      productName: 'North Backup',
+      primaryColor: '#2b8a3e',
+      accentColor: '#f2a900',
+      logoUrl: summary.logoUrl,
+      unitId: 'unit-1',
+    });
+    const odd = brandFromSummary(
+      { displayName: '  ', primaryColor: 'red', accentColor: '', logoUrl: 'https://elsewhere.example/logo.png' },
+      null,
+    );
+    expect(odd).toEqual({ ...defaultBrand, unitId: null });
+    expect(brandFromSummary({ ...summary, logoUrl: '//elsewhere.example/api/v1/x' }, null).logoUrl).toBeNull();
   });
 });
 

@@ -160,6 +160,7 @@ function ContractForm({ unitId, onDone }: { unitId: string; onDone(): void }) {
   return (
     <form onSubmit={handleSubmit} noValidate>
       <Stack>
+        <QueryState isLoading={false} error={subscriptions.error} label="the subscriptions" />
         <Select
           label="Subscription"
           data={(subscriptions.data ?? []).map((s) => ({ value: s.id ?? '', label: `${s.name} (${s.currency})` }))}
@@ -255,6 +256,7 @@ function Registrations({ contract, canManage }: { contract: BillingContract; can
         Manual items (e.g. support hours) of <UnitName id={contract.customerBuId} />, billed with the next run.
       </Text>
       <QueryState isLoading={registrations.isLoading} error={registrations.error} label="registrations" />
+      <QueryState isLoading={false} error={subscription.error} label="the subscription's products" />
       <Table striped>
         <Table.Thead>
           <Table.Tr>

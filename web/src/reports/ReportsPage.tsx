@@ -505,6 +505,7 @@ function Alerts({ unitId, me }: { unitId: string; me: Me }) {
       <Title order={2} size="h4">
         Alert e-mails
       </Title>
+      <QueryState isLoading={alertSubscriptions.isLoading} error={alertSubscriptions.error} label="alert e-mails" />
       <Table>
         <Table.Tbody>
           {(alertSubscriptions.data?.items ?? []).map((subscription) => (
@@ -558,6 +559,7 @@ function Alerts({ unitId, me }: { unitId: string; me: Me }) {
       <Title order={2} size="h4">
         Webhooks
       </Title>
+      <QueryState isLoading={webhooks.isLoading} error={webhooks.error} label="webhooks" />
       <Table>
         <Table.Tbody>
           {(webhooks.data?.items ?? []).map((webhook) => (

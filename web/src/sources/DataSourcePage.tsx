@@ -581,6 +581,8 @@ function RestoreForm({ source }: { source: DataSource }) {
   const current = job.data ?? started;
   return (
     <Stack maw={720}>
+      <QueryState isLoading={false} error={snapshots.error} label="the snapshots" />
+      <QueryState isLoading={false} error={targets.error} label="the machines to restore to" />
       <form onSubmit={handleSubmit} noValidate aria-label="Restore">
         <Stack>
           <Select label="Snapshot" data={snapshotChoices} {...form.getInputProps('snapshot')} allowDeselect={false} />

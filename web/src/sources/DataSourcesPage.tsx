@@ -21,7 +21,7 @@ import { api, call } from '../api/client.ts';
 import type { DataSource, Me } from '../api/types.ts';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
-import { QueryState } from '../components/QueryState.tsx';
+import { errorText, QueryState } from '../components/QueryState.tsx';
 import { useCursorPages } from '../components/use-cursor-pages.ts';
 import { useApiForm } from '../forms/use-api-form.ts';
 import { UnitName } from '../hierarchy/UnitName.tsx';
@@ -165,7 +165,22 @@ export function HealthCell({ source }: { source: DataSource }) {
         }),
       ),
   });
-  if (!jobs.data) return <Text size="sm">…</Text>;
+  if (!jobs.data) {
+    if (jobs.error) {
+      return (
+        <Tooltip label={errorText(jobs.error)}>
+          <Text size="sm" c="red.8" data-testid="source-health">
+            health unknown
+          </Text>
+        </Tooltip>
+      );
+    }
+    return (
+      <Text size="sm" c="dimmed" aria-label="Loading health">
+        …
+      </Text>
+    );
+  }
   const health = healthOf(jobs.data.items, Date.now());
   const label =
     health.state === 'never'

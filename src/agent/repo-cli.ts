@@ -57,6 +57,16 @@ function size(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 2)} ${units[unit]}`;
 }
 
+/**
+ * The engine, loaded on first use with the compile cache on (engine modules then load
+ * without type-stripping them again; src/engine/compile-cache.ts).
+ */
+async function loadEngine(): Promise<typeof import('../engine/index.ts')> {
+  const { enableCompileCache } = await import('../engine/compile-cache.ts');
+  enableCompileCache();
+  return import('../engine/index.ts');
+}
+
 async function openStore(options: CommonOptions): Promise<BlobStore> {
   // The module itself, not storage/index.ts: that one also loads the S3 SDK (~0.5 s and
   // tens of MiB per command) which a local repository never uses.
@@ -65,13 +75,13 @@ async function openStore(options: CommonOptions): Promise<BlobStore> {
 }
 
 async function openRepo(options: CommonOptions): Promise<Repository> {
-  const { openRepository } = await import('../engine/index.ts');
+  const { openRepository } = await loadEngine();
   const password = await readPassword({ passwordFile: options.passwordFile });
   return openRepository(await openStore(options), { passphrase: password });
 }
 
 async function lockEnvironment() {
-  const { processLockEnvironment } = await import('../engine/index.ts');
+  const { processLockEnvironment } = await loadEngine();
   const { hostname } = await import('node:os');
   return processLockEnvironment(hostname());
 }
@@ -98,7 +108,7 @@ export function registerRepoCommands(program: Command): Command {
         .argParser(nonNegative),
     )
     .action(async (options: CommonOptions & { kdfMemory?: number; kdfIterations?: number }) => {
-      const { initRepository, defaultKdf } = await import('../engine/index.ts');
+      const { initRepository, defaultKdf } = await loadEngine();
       const password = await readPassword({ passwordFile: options.passwordFile, confirm: true });
       const kdf =
         defaultKdf.algorithm === 'argon2id'
@@ -133,7 +143,7 @@ export function registerRepoCommands(program: Command): Command {
           host?: string;
         },
       ) => {
-        const { backup, scanTotals, startBackupScan } = await import('../engine/index.ts');
+        const { backup, scanTotals, startBackupScan } = await loadEngine();
         const excludes = [...(options.exclude ?? []), ...splitList(process.env['COFFER_EXCLUDE'])];
         // Folders are listed while the key is derived (argon2id runs on another thread).
         const scan = startBackupScan(paths, excludes);
@@ -220,7 +230,7 @@ export function registerRepoCommands(program: Command): Command {
     .argument('<snapshot>', 'snapshot ID, unique prefix or "latest"')
     .argument('[path]', 'folder or file inside the snapshot', '/')
     .action(async (reference: string, path: string, options: CommonOptions) => {
-      const { listSnapshot } = await import('../engine/index.ts');
+      const { listSnapshot } = await loadEngine();
       const repository = await openRepo(options);
       await repository.loadIndex();
       const snapshot = await repository.findSnapshot(reference);
@@ -245,7 +255,7 @@ export function registerRepoCommands(program: Command): Command {
       new Option('-i, --include <path>', 'restore only this path of the snapshot (repeatable)').argParser(collect),
     )
     .action(async (reference: string, options: CommonOptions & { target: string; include?: string[] }) => {
-      const { restore } = await import('../engine/index.ts');
+      const { restore } = await loadEngine();
       const repository = await openRepo(options);
       const lock = await repository.lock('restore', false, await lockEnvironment(), options.lockWait * 1000);
       try {
@@ -286,7 +296,7 @@ export function registerRepoCommands(program: Command): Command {
       ),
     )
     .action(async (options: CommonOptions & { readData?: boolean; readDataSubset?: string }) => {
-      const { checkRepository } = await import('../engine/index.ts');
+      const { checkRepository } = await loadEngine();
       const repository = await openRepo(options);
       const lock = await repository.lock('check', false, await lockEnvironment(), options.lockWait * 1000);
       let report: Awaited<ReturnType<typeof checkRepository>>;
@@ -354,7 +364,7 @@ export function registerRepoCommands(program: Command): Command {
           dryRun?: boolean;
         },
       ) => {
-        const { forgetSnapshots, prune } = await import('../engine/index.ts');
+        const { forgetSnapshots, prune } = await loadEngine();
         const repository = await openRepo(options);
         const environment = await lockEnvironment();
         const decisions = await forgetSnapshots(
@@ -395,7 +405,7 @@ export function registerRepoCommands(program: Command): Command {
   common(
     repo.command('stats').description('Sizes: logical, stored, dedup ratio, and per snapshot what only it holds'),
   ).action(async (options: CommonOptions) => {
-    const { repositoryStats } = await import('../engine/index.ts');
+    const { repositoryStats } = await loadEngine();
     const stats = await repositoryStats(await openRepo(options));
     print(options, stats, () =>
       [
@@ -414,7 +424,7 @@ export function registerRepoCommands(program: Command): Command {
 
   common(repo.command('rebuild-index').description('Rebuild the index from the packs alone (no key needed)')).action(
     async (options: CommonOptions) => {
-      const { rebuildIndex } = await import('../engine/index.ts');
+      const { rebuildIndex } = await loadEngine();
       const result = await rebuildIndex(await openStore(options));
       print(options, result, () => `index rebuilt: ${result.packs} pack(s), ${result.blobs} blob(s)`);
       for (const bad of result.unreadable) process.stderr.write(`warning: pack ${bad.packId}: ${bad.error}\n`);

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Database } from '../platform/index.ts';
 import { type ProtectionDb, protectionDb } from './db.ts';
 import { lastBackupIn } from './job-store.ts';
 import { listDataSources } from './source-store.ts';
 import { listStorageProblems } from './storage-problems.ts';
 import { latestDailyUsage, latestSnapshotUsage } from './usage-store.ts';
+import { filesystemZoneRoot } from './zones.ts';
 
 /** One data source's backup state as reports show it (the shape reporting's DataSourceProvider asks for). */
 export interface DataSourceBackupStatus {
@@ -25,7 +29,7 @@ export interface DataSourceBackupStatus {
  * of a subtree with its last backup outcome, sizes and agent contact; the data no data
  * source owns; the storage problems met on the zones.
  */
-export function createDataSourceStatusProvider(database: Database) {
+export function createDataSourceStatusProvider(database: Database, options: { dataDir?: string } = {}) {
   const db = protectionDb(database);
   return {
     async listForSubtree(buId: string, at: number): Promise<DataSourceBackupStatus[]> {
@@ -90,6 +94,53 @@ export function createDataSourceStatusProvider(database: Database) {
       }
       return entries;
     },
+    /**
+     * Every zone with the pack bytes its vaults hold; for filesystem zones also the size and
+     * free space of the file system it lives on (S3-compatible stores report no capacity).
+     */
+    async zoneCapacity(): Promise<
+      {
+        zone: string;
+        kind: string;
+        storedBytes: number;
+        capacityBytes: number | null;
+        freeBytes: number | null;
+        error?: string;
+      }[]
+    > {
+      const zones = await db.selectFrom('protection_zones').selectAll().orderBy('name').execute();
+      const stored = await db
+        .selectFrom('protection_packs as p')
+        .innerJoin('protection_vaults as v', 'v.id', 'p.vault_id')
+        .select((eb) => ['v.zone_id', eb.fn.sum<number | string>('p.size').as('bytes')])
+        .groupBy('v.zone_id')
+        .execute();
+      const bytesByZone = new Map(stored.map((row) => [row.zone_id, Number(row.bytes)]));
+      const result = [];
+      for (const zone of zones) {
+        const entry = { zone: zone.name, kind: zone.kind, storedBytes: bytesByZone.get(zone.id) ?? 0 };
+        if (zone.kind !== 'filesystem' || options.dataDir === undefined) {
+          result.push({ ...entry, capacityBytes: null, freeBytes: null });
+          continue;
+        }
+        try {
+          const stats = await statfs(nearestExisting(filesystemZoneRoot(zone, options.dataDir)));
+          result.push({
+            ...entry,
+            capacityBytes: Number(stats.blocks) * Number(stats.bsize),
+            freeBytes: Number(stats.bavail) * Number(stats.bsize),
+          });
+        } catch (error) {
+          result.push({
+            ...entry,
+            capacityBytes: null,
+            freeBytes: null,
+            error: `the zone's path cannot be read: ${(error as Error).message}`,
+          });
+        }
+      }
+      return result;
+    },
     /** Storage problems met on the zones whose span overlaps [since, until], newest first. */
     async storageProblems(since: number, until: number): Promise<{ at: number; zone: string; message: string }[]> {
       const problems = await listStorageProblems(database, since, until);
@@ -103,6 +154,13 @@ export function createDataSourceStatusProvider(database: Database) {
       }));
     },
   };
+}
+
+/** The path itself, or its nearest existing parent (a zone's folder appears with its first object). */
+function nearestExisting(path: string): string {
+  let current = path;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
 }
 
 /** Stored bytes of the blobs only the vault's unassigned snapshots reference. */

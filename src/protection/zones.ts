@@ -66,6 +66,12 @@ export function openZoneSecret(master: Uint8Array, sealed: string, zoneId: strin
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }
 
+/** Where a filesystem zone keeps its objects: its configured path, or `<dataDir>/zones/<id>`. */
+export function filesystemZoneRoot(row: Pick<ZoneTable, 'id' | 'settings'>, dataDir: string): string {
+  const settings = JSON.parse(row.settings) as { path?: string | null };
+  return settings.path ?? join(dataDir, 'zones', row.id);
+}
+
 /** Builds the zone registry. */
 export function createZoneRegistry(options: ZoneOptions): ZoneRegistry {
   const db = protectionDb(options.database);
@@ -74,9 +80,7 @@ export function createZoneRegistry(options: ZoneOptions): ZoneRegistry {
   function build(row: ZoneTable): BlobStore {
     let store: BlobStore;
     if (row.kind === 'filesystem') {
-      const settings = JSON.parse(row.settings) as { path?: string | null };
-      const root = settings.path ?? join(options.dataDir, 'zones', row.id);
-      store = new FsBlobStore(root, { durable: !options.fastFilesystem });
+      store = new FsBlobStore(filesystemZoneRoot(row, options.dataDir), { durable: !options.fastFilesystem });
     } else {
       const settings = JSON.parse(row.settings) as S3ZoneSettings;
       if (!row.secret) throw new ValidationError(`zone ${row.name} has no secret access key`);

@@ -1,5 +1,6 @@
 import { ValidationError } from '../platform/index.ts';
-import type { DataSourceStatus, QuotaEntry, ReportBody, ReportUnit } from './report-model.ts';
+import { formatBytes } from './format.ts';
+import type { DataSourceStatus, QuotaEntry, ReportBody, ReportUnit, ZoneCapacity } from './report-model.ts';
 
 /**
  * What counts as an error for one subscriber. A failed backup always does; the rest is the
@@ -64,6 +65,7 @@ export type ProblemKind =
   | 'quota_hard'
   | 'dead_job'
   | 'storage'
+  | 'zone_capacity'
   | 'unassigned';
 
 export interface Problem {
@@ -89,6 +91,15 @@ export function unitInScope(unit: ReportUnit | undefined, scope: ReportScope): b
   return !unit.pathIds.some((id) => scope.excludedUnitIds.has(id));
 }
 
+/** A zone this full (used over capacity) is a problem in the operators' report. */
+export const zoneNearlyFull = 0.9;
+
+/** Used fraction of a zone's capacity, or null when the capacity is unknown. */
+export function zoneFullness(zone: ZoneCapacity): number | null {
+  if (zone.capacityBytes === null || zone.freeBytes === null || zone.capacityBytes <= 0) return null;
+  return (zone.capacityBytes - zone.freeBytes) / zone.capacityBytes;
+}
+
 /** The problems of a report as `definition` defines them, within `scope`. */
 export function findProblems(body: ReportBody, definition: ErrorDefinition, scope: ReportScope = fullScope): Problem[] {
   const problems: Problem[] = [];
@@ -98,6 +109,19 @@ export function findProblems(body: ReportBody, definition: ErrorDefinition, scop
     }
     for (const problem of body.storageProblems) {
       problems.push({ kind: 'storage', subject: problem.zone, where: '', detail: problem.message });
+    }
+    for (const zone of body.zones ?? []) {
+      const full = zoneFullness(zone);
+      if (full !== null && full >= zoneNearlyFull) {
+        problems.push({
+          kind: 'zone_capacity',
+          subject: zone.zone,
+          where: '',
+          detail: `${Math.round(full * 100)}% used, ${formatBytes(zone.freeBytes ?? 0)} free`,
+        });
+      } else if (zone.error) {
+        problems.push({ kind: 'zone_capacity', subject: zone.zone, where: '', detail: zone.error });
+      }
     }
     for (const source of body.unassignedDataSources) {
       problems.push({ kind: 'unassigned', subject: source.name, where: '', detail: 'assigned to no business unit' });

@@ -43,6 +43,18 @@ export interface StorageProblem {
   readonly message: string;
 }
 
+/** How full a storage zone is. Capacity and free space are known for filesystem zones only. */
+export interface ZoneCapacity {
+  readonly zone: string;
+  readonly kind: string;
+  /** Bytes of the packs the zone holds for its vaults. */
+  readonly storedBytes: number;
+  readonly capacityBytes: number | null;
+  readonly freeBytes: number | null;
+  /** Why capacity is unknown when it should be known (the zone's path cannot be read). */
+  readonly error?: string;
+}
+
 /**
  * The data path's view that reports are built from. The production implementation comes
  * with the server data path (issue 5); until then the server wires the provider it is given.
@@ -54,6 +66,8 @@ export interface DataSourceProvider {
   listUnassigned(at: number): Promise<readonly UnassignedDataSource[]>;
   /** Storage and synchronisation errors in [since, until]. */
   storageProblems(since: number, until: number): Promise<readonly StorageProblem[]>;
+  /** Every storage zone with its stored bytes and, where known, its capacity and free space. */
+  zoneCapacity?(): Promise<readonly ZoneCapacity[]>;
 }
 
 /** Consumption of a subtree on one day. */
@@ -143,6 +157,8 @@ export interface ServerReportBody {
   readonly generatedAt: number;
   readonly jobs: { readonly counts: Readonly<Record<string, number>>; readonly dead: readonly DeadJobEntry[] };
   readonly storageProblems: readonly StorageProblem[];
+  /** Absent in reports stored before zones were reported. */
+  readonly zones?: readonly ZoneCapacity[];
   readonly unassignedDataSources: readonly UnassignedDataSource[];
   readonly quotas: readonly QuotaEntry[];
   readonly licence: LicenceFigures | null;

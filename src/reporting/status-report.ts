@@ -118,18 +118,29 @@ export async function generateServerReport(
 ): Promise<{ row: ReportRow; created: boolean }> {
   const db = reportingDb(deps.database);
   const now = deps.clock.now();
-  const [unit, counts, dead, storageProblems, unassignedSources, unassignedUsage, quotas, licence, undeliverableMail] =
-    await Promise.all([
-      db.selectFrom('business_units').select(['name', 'code']).where('id', '=', input.buId).executeTakeFirst(),
-      deps.queue.queueStats(),
-      deps.queue.list({ status: 'dead', limit: 100 }),
-      deps.dataSources.storageProblems(now - 86_400_000, now),
-      deps.dataSources.listUnassigned(now),
-      deps.usage.unassignedDataSources(),
-      deps.usage.quotaStates(input.buId),
-      deps.usage.licence(),
-      countOutboxByStatus(db, 'dead'),
-    ]);
+  const [
+    unit,
+    counts,
+    dead,
+    storageProblems,
+    unassignedSources,
+    unassignedUsage,
+    quotas,
+    licence,
+    undeliverableMail,
+    zones,
+  ] = await Promise.all([
+    db.selectFrom('business_units').select(['name', 'code']).where('id', '=', input.buId).executeTakeFirst(),
+    deps.queue.queueStats(),
+    deps.queue.list({ status: 'dead', limit: 100 }),
+    deps.dataSources.storageProblems(now - 86_400_000, now),
+    deps.dataSources.listUnassigned(now),
+    deps.usage.unassignedDataSources(),
+    deps.usage.quotaStates(input.buId),
+    deps.usage.licence(),
+    countOutboxByStatus(db, 'dead'),
+    deps.dataSources.zoneCapacity?.() ?? Promise.resolve([]),
+  ]);
   if (!unit) throw new Error(`business unit ${input.buId} does not exist`);
   // The data path knows names, usage knows what is billed to nobody: report the union.
   const unassigned = new Map(unassignedUsage.map((source) => [source.id, source]));
@@ -152,6 +163,7 @@ export async function generateServerReport(
       })),
     },
     storageProblems,
+    zones,
     unassignedDataSources: [...unassigned.values()],
     quotas: quotas.filter((quota) => quota.state !== 'ok'),
     licence,

@@ -30,7 +30,7 @@ export function moduleBackground(deps: ModuleBackgroundDeps): BackgroundContribu
     clock: deps.clock,
     log: deps.log,
     queue: deps.queue,
-    dataSources: createDataSourceStatusProvider(deps.database),
+    dataSources: createDataSourceStatusProvider(deps.database, { dataDir: deps.config.dataDir }),
     dataPathEvents: protectionEventSource(deps.database, deps.clock),
     secrets: createSecretBox(loadOrCreateSecretKey(deps.config.dataDir)),
     ...reportingOptionsFromEnv(process.env),

@@ -20,7 +20,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: ServerContext): 
   await registerTenancyRoutes(app, ctx, { moveImpact: createMoveImpactProvider(ctx.clock) });
   registerReportingRoutes(app, ctx, {
     secrets: app.identity.box,
-    dataSources: createDataSourceStatusProvider(ctx.database),
+    dataSources: createDataSourceStatusProvider(ctx.database, { dataDir: ctx.config.dataDir }),
   });
   registerUsageRoutes(app, ctx);
   registerBillingRoutes(app, ctx);

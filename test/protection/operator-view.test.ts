@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -74,7 +74,25 @@ describeEachDatabase('data path operator view', (factory) => {
 
     const report = (
       await harness.call('POST', `/api/v1/business-units/${harness.server.rootId}/reports`, { kind: 'server' })
-    ).json<{ body: { unassignedDataSources: { id: string; storedBytes: number }[] } }>();
+    ).json<{
+      body: {
+        unassignedDataSources: { id: string; storedBytes: number }[];
+        zones: { zone: string; kind: string; storedBytes: number; capacityBytes: number; freeBytes: number }[];
+      };
+    }>();
+    // The default zone: the packs of every vault in it, and the file system it lives on.
+    const packBytes = await db
+      .selectFrom('protection_packs')
+      .select((eb) => eb.fn.sum<number | string>('size').as('bytes'))
+      .executeTakeFirstOrThrow();
+    expect(report.body.zones).toEqual([
+      expect.objectContaining({ zone: 'default', kind: 'filesystem', storedBytes: Number(packBytes.bytes) }),
+    ]);
+    const [zone] = report.body.zones;
+    const disk = statfsSync(harness.dataDir);
+    expect(zone!.capacityBytes).toBe(Number(disk.blocks) * Number(disk.bsize));
+    expect(zone!.freeBytes).toBeGreaterThan(0);
+    expect(zone!.freeBytes).toBeLessThanOrEqual(zone!.capacityBytes);
     expect(report.body.unassignedDataSources).toEqual([
       expect.objectContaining({ id: vaultId, storedBytes: unassigned[0]!.storedBytes }),
     ]);

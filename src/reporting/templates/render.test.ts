@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultReportContent, parseReportContent } from '../content.ts';
 import { defaultErrorDefinition, fullScope } from '../error-definition.ts';
 import type { ReportBrand } from '../ports.ts';
-import type { UnitReportBody } from '../report-model.ts';
-import { renderAlert, renderUnitReport } from './render.ts';
+import type { ServerReportBody, UnitReportBody } from '../report-model.ts';
+import { renderAlert, renderServerReport, renderUnitReport } from './render.ts';
 import { defaultEmailTemplate } from './snippets.ts';
 
 const at = Date.UTC(2026, 2, 2, 5);
@@ -111,5 +111,42 @@ describe('rendering', () => {
     expect(mail.subject).toBe('Reseller: Backup failed: <db>');
     expect(mail.html).toContain('disk &lt;full&gt;');
     expect(mail.text).toContain('Reason: disk <full>');
+  });
+
+  it('shows each storage zone in the server report, and a nearly full one as a problem', async () => {
+    const gb = 1e9;
+    const server: ServerReportBody = {
+      version: 1,
+      kind: 'server',
+      unit: { id: 'root', name: 'MSP', code: null },
+      date: '2026-03-02',
+      timeZone: 'UTC',
+      generatedAt: at,
+      jobs: { counts: { done: 3 }, dead: [] },
+      storageProblems: [],
+      zones: [
+        { zone: 'default', kind: 'filesystem', storedBytes: 95 * gb, capacityBytes: 100 * gb, freeBytes: 4 * gb },
+        { zone: 'eu-s3', kind: 's3', storedBytes: 2 * gb, capacityBytes: null, freeBytes: null },
+        { zone: 'spare', kind: 'filesystem', storedBytes: 0, capacityBytes: 100 * gb, freeBytes: 60 * gb },
+      ],
+      unassignedDataSources: [],
+      quotas: [],
+      licence: null,
+      undeliverableMail: 0,
+    };
+    const mail = await renderServerReport({
+      body: server,
+      brand,
+      definition: defaultErrorDefinition,
+      template: defaultEmailTemplate,
+      recipient,
+    });
+    expect(mail.problems).toEqual([
+      { kind: 'zone_capacity', subject: 'default', where: '', detail: '96% used, 4.00 GB free' },
+    ]);
+    expect(mail.text).toContain('Storage zone nearly full: default');
+    expect(mail.text).toMatch(/- default \(filesystem\): 95\.0 GB stored; 4\.00 GB free of 100 GB \(96% used\)/);
+    expect(mail.text).toContain('- eu-s3 (s3): 2.00 GB stored; capacity not reported by this kind of store');
+    expect(mail.html).toContain('#c62828;">4.00 GB free of 100 GB (96% used)');
   });
 });

@@ -6,6 +6,8 @@ import {
   type ProblemKind,
   type ReportScope,
   unitInScope,
+  zoneFullness,
+  zoneNearlyFull,
 } from '../error-definition.ts';
 import { formatAge, formatBytes, formatBytesDelta, formatCountDelta, formatInstant } from '../format.ts';
 import type { ReportBrand } from '../ports.ts';
@@ -67,6 +69,7 @@ const problemLabels: Record<ProblemKind, string> = {
   quota_hard: 'Hard quota reached',
   dead_job: 'Job failed permanently',
   storage: 'Storage error',
+  zone_capacity: 'Storage zone nearly full',
   unassigned: 'Unassigned data source',
 };
 
@@ -337,6 +340,19 @@ export async function renderServerReport(
         }
       : { available: false, stored: '', licensed: '', unaccounted: '' },
     quotas: body.quotas.filter((quota) => quota.state !== 'ok').map(quotaView),
+    zones: (body.zones ?? []).map((zone) => {
+      const full = zoneFullness(zone);
+      return {
+        name: zone.zone,
+        kind: zone.kind,
+        stored: formatBytes(zone.storedBytes),
+        capacity:
+          zone.capacityBytes === null || zone.freeBytes === null
+            ? (zone.error ?? 'capacity not reported by this kind of store')
+            : `${formatBytes(zone.freeBytes)} free of ${formatBytes(zone.capacityBytes)} (${Math.round((full ?? 0) * 100)}% used)`,
+        color: full !== null && full >= zoneNearlyFull ? '#c62828' : '#24292f',
+      };
+    }),
   };
   const suffix = problems.length === 0 ? '' : ` – ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
   const mail = await renderWithSnippets(

@@ -453,6 +453,14 @@ export const putLogoSchema = {
     'The bytes must match the declared type. SVG files with scripts, event handlers, foreignObject or external references are refused.',
   params: idParams,
   consumes: ['image/png', 'image/jpeg', 'image/svg+xml'],
+  body: {
+    content: Object.fromEntries(
+      ['image/png', 'image/jpeg', 'image/svg+xml'].map((type) => [
+        type,
+        { schema: { description: 'The image file’s bytes.', format: 'binary' } },
+      ]),
+    ),
+  },
   response: { 200: brandView, ...changeErrors, 413: problem, 415: problem },
 } as const;
 

@@ -1,16 +1,26 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureWebBuilt } from '../../web/tools/build-web.ts';
 import { type AgentProcess, freePort, startAgent } from '../e2e/helpers.ts';
 import { runCoffer, type ServerProcess, startServerProcess } from '../helpers/processes.ts';
+import { makePng } from '../tenancy/images.ts';
 import { field, fieldError, launchChromium, screenshot, signInHost, totpCode, typeCode } from './browser.ts';
 
 /** Waits for a value in the page (the default of one second is too short on a loaded machine). */
 function until<T>(read: () => Promise<T> | T) {
   return expect.poll(read, { timeout: 15_000, interval: 100 });
+}
+
+/** Whether an image has loaded (and the CSP let it). */
+async function loaded(image: Locator): Promise<boolean> {
+  if ((await image.count()) === 0) return false;
+  return image.evaluate((element) => {
+    const img = element as unknown as { complete: boolean; naturalWidth: number };
+    return img.complete && img.naturalWidth > 0;
+  });
 }
 
 /**
@@ -215,6 +225,10 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Save brand' }).click();
     await until(() => page.getByTestId('effective-brand').textContent()).toContain('North Backup');
     await until(() => page.getByTestId('sign-in-host').textContent()).toBe(signInHost);
+    await page
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'north.png', mimeType: 'image/png', buffer: makePng(64, 64, [43, 138, 62]) });
+    await until(() => loaded(page.getByRole('img', { name: 'Logo in force at Reseller North' }))).toBe(true);
     await screenshot(page, '07-branding');
 
     await openUnit(units.customerId, 'move');
@@ -284,6 +298,8 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
     await signInWithPassword('carla@customer-a.example', 'sunflower meadow quiet river');
     await page.getByTestId('unit-title').waitFor();
     await until(() => page.getByTestId('product-name').textContent()).toBe('North Backup');
+    // The reseller's logo too, through the user's own brand (no unit privilege needed).
+    await until(() => loaded(page.getByRole('img', { name: 'North Backup logo' }))).toBe(true);
     const tree = page.getByRole('tree');
     await until(() => tree.getByRole('treeitem').count()).toBe(1);
     expect(await tree.textContent()).toContain('Customer A');
@@ -306,6 +322,7 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
       await brandedPage.goto(`http://${signInHost}:${port}/`);
       await brandedPage.getByRole('heading', { name: 'Sign in' }).waitFor();
       await until(() => brandedPage.getByTestId('product-name').textContent()).toBe('North Backup');
+      await until(() => loaded(brandedPage.getByRole('img', { name: 'North Backup logo' }))).toBe(true);
       await screenshot(brandedPage, '13b-branded-sign-in');
       await field(brandedPage, 'Email').fill('carla@customer-a.example');
       await field(brandedPage, 'Password').fill('sunflower meadow quiet river');

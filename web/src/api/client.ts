@@ -63,30 +63,3 @@ export async function call<T>(request: Promise<{ data?: T; error?: unknown; resp
   if (!result.response.ok) throw new ApiError(toProblem(result.response.status, result.error));
   return result.data as T;
 }
-
-/**
- * Sends a file as the raw request body, for the few routes whose body is not JSON (logo
- * upload) and which the OpenAPI document therefore does not type. Same CSRF and
- * session-expiry handling as every other call.
- */
-export async function uploadBody<T>(method: 'PUT' | 'POST', path: string, file: Blob): Promise<T> {
-  const headers = new Headers({ 'content-type': file.type || 'application/octet-stream' });
-  const token = csrfToken();
-  if (token) headers.set('x-csrf-token', token);
-  let response: Response;
-  try {
-    response = await fetch(path, { method, body: file, headers, credentials: 'same-origin' });
-  } catch {
-    throw new ApiError(toProblem(0, null));
-  }
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  if (response.status === 401) for (const listener of sessionListeners) listener('expired');
-  if (!response.ok) throw new ApiError(toProblem(response.status, body));
-  return body as T;
-}

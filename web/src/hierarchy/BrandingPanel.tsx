@@ -2,7 +2,7 @@ import { Button, ColorInput, FileButton, Group, Image, Stack, Table, Text, TextI
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, call, uploadBody } from '../api/client.ts';
+import { api, call } from '../api/client.ts';
 import type { EffectiveBrand, Me, Unit } from '../api/types.ts';
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
@@ -215,10 +215,14 @@ function LogoControls({ unit, brand }: { unit: Unit; brand: EffectiveBrand }) {
     setBusy(true);
     setError(null);
     try {
-      const updated = await uploadBody<EffectiveBrand>(
-        'PUT',
-        `/api/v1/business-units/${encodeURIComponent(unit.id)}/brand/logo`,
-        file,
+      // The file is the raw body, declared with its own type (the server checks its bytes).
+      const updated = await call(
+        api.PUT('/api/v1/business-units/{id}/brand/logo', {
+          params: { path: { id: unit.id } },
+          body: file,
+          bodySerializer: (body) => body as Blob,
+          headers: { 'content-type': file.type || 'application/octet-stream' },
+        }),
       );
       queryClient.setQueryData(['brand', unit.id], updated);
       await invalidateBrands(queryClient);

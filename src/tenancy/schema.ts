@@ -457,7 +457,7 @@ export const putLogoSchema = {
     content: Object.fromEntries(
       ['image/png', 'image/jpeg', 'image/svg+xml'].map((type) => [
         type,
-        { schema: { description: 'The image file’s bytes.', format: 'binary' } },
+        { schema: { description: 'The image file’s bytes.', contentMediaType: type } },
       ]),
     ),
   },

@@ -28,7 +28,8 @@ function expectOneLineFailure(result: { code: number | null; stderr: string }, p
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe('coffer command', () => {
+// Starts real server processes; a start takes seconds on a busy 2-core machine.
+describe('coffer command', { timeout: 120_000 }, () => {
   it('prints its version and help', async () => {
     const version = await runCoffer(['--version'], {});
     expect(version.code).toBe(0);

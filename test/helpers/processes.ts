@@ -39,7 +39,7 @@ export interface ServerProcess {
 }
 
 /** Starts `coffer server` and resolves once it prints the address it listens on. */
-export function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServerProcess> {
+export function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cofferBin, 'server'], { env: { ...process.env, ...env }, stdio: 'pipe' });
     let stdout = '';

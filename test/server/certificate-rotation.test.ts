@@ -56,7 +56,8 @@ async function sessionOf(response: Response): Promise<Session> {
   return { cookie, csrf: body.csrfToken };
 }
 
-describe('certificate rotation through the API', () => {
+// Starts real server processes; a start takes seconds on a busy 2-core machine.
+describe('certificate rotation through the API', { timeout: 120_000 }, () => {
   it('announces the next certificate to pinned clients, then serves it without a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'coffer-rotate-'));
     dirs.push(dataDir);

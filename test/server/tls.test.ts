@@ -70,7 +70,8 @@ function readCert(stdout: string): string {
   return match[1];
 }
 
-describe('HTTPS', () => {
+// Each test starts one or two real server processes; on a busy 2-core machine a start takes seconds.
+describe('HTTPS', { timeout: 120_000 }, () => {
   it('generates a self-signed certificate on first start, prints its fingerprint, and keeps it', async () => {
     const dataDir = tempDir();
     const env = { COFFER_DATA_DIR: dataDir, COFFER_PORT: '0', COFFER_TLS_PORT: '0', COFFER_LOG_LEVEL: 'warn' };
@@ -235,7 +236,7 @@ describe('HTTPS', () => {
   });
 });
 
-describe('trusted proxies', () => {
+describe('trusted proxies', { timeout: 120_000 }, () => {
   const factory = databaseFactories[0];
   it('honours X-Forwarded-Proto only from a configured proxy address', async () => {
     if (!factory) throw new Error('no database factory');

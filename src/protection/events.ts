@@ -25,18 +25,22 @@ export interface ProtectionEvent {
 const reportedOutcomes = ['success', 'warning', 'failed', 'missed'] as const;
 const failing = new Set(['failed', 'missed']);
 
-/** The outcome of the data source's backup that ended before `job`, if any. */
+/**
+ * The outcome of the data source's backup that ended before `job`, if any. Jobs are ordered
+ * by end time, then id, so two jobs that ended in the same millisecond still have one order.
+ */
 async function previousOutcome(db: ProtectionDb, job: JobRow): Promise<string | undefined> {
   const ended = job.finished_at ?? job.created_at;
+  const endOf = db.fn.coalesce('finished_at', 'created_at');
   const row = await db
     .selectFrom('protection_jobs')
     .select('status')
     .where('data_source_id', '=', job.data_source_id)
     .where('kind', '=', 'backup')
     .where('status', 'in', reportedOutcomes)
-    .where('id', '!=', job.id)
-    .where((eb) => eb(eb.fn.coalesce('finished_at', 'created_at'), '<=', ended))
-    .orderBy(db.fn.coalesce('finished_at', 'created_at'), 'desc')
+    .where((eb) => eb.or([eb(endOf, '<', ended), eb.and([eb(endOf, '=', ended), eb('id', '<', job.id)])]))
+    .orderBy(endOf, 'desc')
+    .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row?.status;

@@ -78,7 +78,10 @@ describeEachDatabase('data path events for alerts', (factory) => {
     expect(String(failed[0]!.details.reason)).toMatch(/selects no paths/);
 
     await setPaths([source]);
-    expect((await backupNow()).status).toBe('success');
+    // Two backups that end in the same millisecond after the failure: one of them is the recovery.
+    harness.server.clock.advance(1000);
+    for (let i = 0; i < 2; i++) await harness.call('POST', `/api/v1/data-sources/${dataSourceId}/backups`, {});
+    await agent.runOnce();
     expect((await take()).map((event) => event.type)).toEqual(['backup.succeeded']);
     expect((await backupNow()).status).toBe('success');
     expect(await take()).toEqual([]); // healthy backups raise nothing

@@ -1,5 +1,5 @@
-import type { BigIntStats } from 'node:fs';
-import { promises as fsp } from 'node:fs';
+import type { BigIntStats, Dirent } from 'node:fs';
+import { promises as fsp, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One entry of a directory listing: its `lstat` result or why there is none. */
@@ -16,27 +16,35 @@ export interface Listing {
   readonly error: Error | undefined;
 }
 
-/** Directory listings started ahead of the walk at most (in flight or waiting to be taken). */
+/** Folders read ahead of the walk at most (in flight or waiting to be taken). */
 const maxDirectoriesAhead = 128;
-/** Entries held in listings that the walk has not taken yet, at most (≈ 0.5 KiB each). */
+/** Names held for folders that the walk has not taken yet, at most. */
 const maxEntriesAhead = 16_384;
-/** Directories listed at the same time; each also has all its `lstat`s in flight. */
+/** Folders read at the same time. */
 const maxConcurrentListings = 8;
+
+/** A folder's names as read ahead: `lstat` follows when the walk takes it. */
+interface Names {
+  readonly names: readonly string[];
+  readonly error: Error | undefined;
+}
 
 interface Slot {
   readonly path: string;
-  promise: Promise<Listing> | undefined;
+  promise: Promise<Names> | undefined;
   size: number;
 }
 
 /**
- * Lists directories ahead of a depth-first walk: `readdir` and an `lstat` of every entry
- * through the libuv pool, several directories at once, so a cold walk waits on many disk
- * reads in parallel instead of one after another. The walk itself stays sequential (it
- * calls `take` in its own order, so the order files are read and packed in does not
- * change); subdirectories are queued as soon as their parent's listing arrives, those of
- * the most recently listed directory first, which approximates the walk's order. Memory
- * is bounded by `maxDirectoriesAhead` and `maxEntriesAhead`.
+ * Reads folders ahead of a depth-first walk: `readdir` through the libuv pool, several
+ * folders at a time, so a cold walk waits on many directory reads in parallel instead of
+ * one after another. Subfolders (known from the entry types `readdir` returns) are queued as
+ * soon as their parent's names arrive, those of the most recently read folder first, which
+ * approximates the walk's order. The `lstat` of each entry runs synchronously when the walk
+ * takes the folder: a promise `lstat` cost 2–3× the CPU of a synchronous one
+ * (docs/decisions/0012-engine-start-and-restore.md). The walk itself stays sequential (it
+ * calls `take` in its own order), so files are read and packed in the same order as without
+ * read-ahead. Memory is bounded by `maxDirectoriesAhead` and `maxEntriesAhead`.
  */
 export class DirectoryScanner {
   readonly #excluded: (path: string) => boolean;
@@ -52,8 +60,23 @@ export class DirectoryScanner {
     this.#pump();
   }
 
-  /** The listing of `path` (started now if it was not prefetched); each path is taken once. */
-  take(path: string): Promise<Listing> {
+  /** The listing of `path` (started now if it was not read ahead); each path is taken once. */
+  async take(path: string): Promise<Listing> {
+    const { names, error } = await this.#takeNames(path);
+    if (error) return { entries: [], error };
+    const entries: ScannedEntry[] = [];
+    for (const name of names) {
+      const child = join(path, name);
+      try {
+        entries.push({ name, path: child, stats: lstatSync(child, { bigint: true }), error: undefined });
+      } catch (failure) {
+        entries.push({ name, path: child, stats: undefined, error: failure as Error });
+      }
+    }
+    return { entries, error: undefined };
+  }
+
+  #takeNames(path: string): Promise<Names> {
     let slot = this.#slots.get(path);
     if (!slot) {
       const queued = this.#queue.indexOf(path);
@@ -74,17 +97,16 @@ export class DirectoryScanner {
     const slot: Slot = { path, promise: undefined, size: 0 };
     this.#slots.set(path, slot);
     this.#running += 1;
-    slot.promise = this.#list(path).then((listing) => {
+    slot.promise = this.#list(path).then(({ names, directories, error }) => {
       this.#running -= 1;
       if (this.#slots.get(path) === slot) {
-        slot.size = listing.entries.length;
+        slot.size = names.length;
         this.#entriesAhead += slot.size;
       }
-      const children: string[] = [];
-      for (const entry of listing.entries) if (entry.stats?.isDirectory()) children.push(entry.path);
+      const children = directories;
       if (children.length > 0) this.#queue = children.concat(this.#queue);
       this.#pump();
-      return listing;
+      return { names, error };
     });
     return slot;
   }
@@ -101,25 +123,21 @@ export class DirectoryScanner {
     }
   }
 
-  async #list(path: string): Promise<Listing> {
-    let names: string[];
+  async #list(path: string): Promise<Names & { directories: string[] }> {
+    let dirents: Dirent[];
     try {
-      names = await fsp.readdir(path);
+      dirents = await fsp.readdir(path, { withFileTypes: true });
     } catch (error) {
-      return { entries: [], error: error as Error };
+      return { names: [], directories: [], error: error as Error };
     }
-    const excluded = this.#excluded;
-    const entries = await Promise.all(
-      names
-        .map((name) => ({ name, path: join(path, name) }))
-        .filter((entry) => !excluded(entry.path))
-        .map(({ name, path: child }) =>
-          fsp.lstat(child, { bigint: true }).then(
-            (stats): ScannedEntry => ({ name, path: child, stats, error: undefined }),
-            (error: Error): ScannedEntry => ({ name, path: child, stats: undefined, error }),
-          ),
-        ),
-    );
-    return { entries, error: undefined };
+    const names: string[] = [];
+    const directories: string[] = [];
+    for (const dirent of dirents) {
+      const child = join(path, dirent.name);
+      if (this.#excluded(child)) continue;
+      names.push(dirent.name);
+      if (dirent.isDirectory()) directories.push(child);
+    }
+    return { names, directories, error: undefined };
   }
 }

@@ -61,16 +61,41 @@ export async function findSubscriptionByName(
     .executeTakeFirst();
 }
 
-/** Subscriptions owned by any of `ownerIds`, by name. */
-export async function listSubscriptionsOwnedBy(db: BillingDb, ownerIds: readonly string[]): Promise<SubscriptionRow[]> {
+/** Subscriptions owned by any of `ownerIds`, by name (then id), after the keyset position `after`. */
+export async function listSubscriptionsOwnedBy(
+  db: BillingDb,
+  ownerIds: readonly string[],
+  page: { limit: number; after?: { name: string; id: string } | undefined },
+): Promise<SubscriptionRow[]> {
   if (ownerIds.length === 0) return [];
+  const after = page.after;
   return db
     .selectFrom('billing_subscriptions')
     .selectAll()
     .where('owner_bu_id', 'in', [...ownerIds])
+    .$if(after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('name', '>', after?.name as string),
+          eb.and([eb('name', '=', after?.name as string), eb('id', '>', after?.id as string)]),
+        ]),
+      ),
+    )
     .orderBy('name')
     .orderBy('id')
+    .limit(page.limit)
     .execute();
+}
+
+/** The names of subscriptions by id. */
+export async function subscriptionNames(db: BillingDb, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('billing_subscriptions')
+    .select(['id', 'name'])
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 export async function updateSubscriptionRow(

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, newId, ValidationError } from '../platform/index.ts';
+import { decodeCursor, type Page, pageOf, pageSize } from '../usage/index.ts';
 import {
   columnsOf,
   findProduct,
@@ -133,9 +134,11 @@ export async function getSubscription(ctx: BillingContext, id: string): Promise<
 export async function listSubscriptions(
   ctx: BillingContext,
   buId: string,
-  options: { inherited?: boolean } = {},
-): Promise<SubscriptionView[]> {
+  options: { inherited?: boolean; limit?: number; cursor?: string } = {},
+): Promise<Page<SubscriptionView>> {
   await ctx.access.require('billing.read', buId, 'Business unit');
+  const limit = pageSize(options.limit);
+  const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, ['name', 'id'] as const);
   const db = billingDb(ctx.database);
   const owners = [buId];
   if (options.inherited) {
@@ -143,12 +146,18 @@ export async function listSubscriptions(
       if (await ctx.access.reaches(ancestor)) owners.push(ancestor);
     }
   }
-  const rows = await listSubscriptionsOwnedBy(db, owners);
+  const rows = await listSubscriptionsOwnedBy(db, owners, { limit: limit + 1, after });
+  const kept = rows.slice(0, limit);
   const products = await listProducts(
     db,
-    rows.map((r) => r.id),
+    kept.map((r) => r.id),
   );
-  return rows.map((r) => subscriptionView(r, products));
+  return pageOf(
+    rows,
+    limit,
+    (r) => subscriptionView(r, products),
+    (r) => ({ name: r.name, id: r.id }),
+  );
 }
 
 /** Renames or re-describes a subscription (its currency is fixed). Requires `billing.manage`. */

@@ -72,13 +72,19 @@ export async function overlappingContracts(
 }
 
 /** Contracts whose customer or seller lies in `buId`'s subtree, newest first. */
-export async function listContractsInSubtree(db: BillingDb, buId: string): Promise<ContractRow[]> {
+export async function listContractsInSubtree(
+  db: BillingDb,
+  buId: string,
+  page: { limit: number; beforeId?: string | undefined },
+): Promise<ContractRow[]> {
   const subtree = db.selectFrom('bu_closure').select('descendant_id').where('ancestor_id', '=', buId);
   return db
     .selectFrom('billing_contracts')
     .selectAll()
     .where((eb) => eb.or([eb('customer_bu_id', 'in', subtree), eb('seller_bu_id', 'in', subtree)]))
+    .$if(page.beforeId !== undefined, (q) => q.where('id', '<', page.beforeId as string))
     .orderBy('id', 'desc')
+    .limit(page.limit)
     .execute();
 }
 

@@ -1,8 +1,8 @@
 import { ConflictError, type Database, NotFoundError, newId, ValidationError } from '../platform/index.ts';
-import { formatDay, parseDay } from '../usage/index.ts';
+import { decodeCursor, formatDay, type Page, pageOf, pageSize, parseDay } from '../usage/index.ts';
 import { checkSettlementRate } from './calendar.ts';
 import { loadSubscription } from './catalog.ts';
-import { findSubscription, listProducts } from './catalog-store.ts';
+import { findSubscription, listProducts, subscriptionNames } from './catalog-store.ts';
 import type { BillingContext } from './context.ts';
 import {
   type ContractRow,
@@ -164,11 +164,23 @@ export async function getContract(ctx: BillingContext, id: string): Promise<Cont
 }
 
 /** Contracts whose customer or seller lies in the unit's subtree. Requires `billing.read` on it. */
-export async function listContracts(ctx: BillingContext, buId: string): Promise<ContractView[]> {
+export async function listContracts(
+  ctx: BillingContext,
+  buId: string,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<Page<ContractView>> {
   await ctx.access.require('billing.read', buId, 'Business unit');
+  const limit = pageSize(options.limit);
+  const beforeId = options.cursor === undefined ? undefined : decodeCursor(options.cursor, ['id'] as const).id;
   const db = billingDb(ctx.database);
-  const rows = await listContractsInSubtree(db, buId);
-  return Promise.all(rows.map((r) => view(db, r)));
+  const rows = await listContractsInSubtree(db, buId, { limit: limit + 1, beforeId });
+  const names = await subscriptionNames(db, [...new Set(rows.map((r) => r.subscription_id))]);
+  return pageOf(
+    rows,
+    limit,
+    (row) => contractView(row, names.get(row.subscription_id) ?? ''),
+    (row) => ({ id: row.id }),
+  );
 }
 
 /**

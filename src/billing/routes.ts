@@ -34,6 +34,7 @@ import * as schema from './schema.ts';
 
 type IdParams = { Params: { id: string } };
 type Range = { Querystring: { from: string; to: string } };
+type PageQuery = { limit?: number; cursor?: string };
 
 const units = '/api/v1/business-units';
 const billing = '/api/v1/billing';
@@ -63,11 +64,14 @@ export function registerBillingRoutes(app: FastifyInstance, _server?: unknown): 
     async (request) => setBillingProfile(request.ctx, request.params.id, request.body),
   );
 
-  app.get<IdParams & { Querystring: { inherited?: boolean } }>(
+  app.get<IdParams & { Querystring: { inherited?: boolean } & PageQuery }>(
     `${units}/:id/billing/subscriptions`,
     { config: read(), schema: schema.listSubscriptionsSchema },
     async (request) =>
-      listSubscriptions(request.ctx, request.params.id, { inherited: request.query.inherited === true }),
+      listSubscriptions(request.ctx, request.params.id, {
+        ...request.query,
+        inherited: request.query.inherited === true,
+      }),
   );
   app.post<IdParams & { Body: SubscriptionInput }>(
     `${units}/:id/billing/subscriptions`,
@@ -101,10 +105,10 @@ export function registerBillingRoutes(app: FastifyInstance, _server?: unknown): 
     async (request) => retireProduct(request.ctx, request.params.id),
   );
 
-  app.get<IdParams>(
+  app.get<IdParams & { Querystring: PageQuery }>(
     `${units}/:id/billing/contracts`,
     { config: read(), schema: schema.listContractsSchema },
-    async (request) => listContracts(request.ctx, request.params.id),
+    async (request) => listContracts(request.ctx, request.params.id, request.query),
   );
   app.post<{ Body: ContractInput }>(
     `${billing}/contracts`,
@@ -147,10 +151,10 @@ export function registerBillingRoutes(app: FastifyInstance, _server?: unknown): 
     },
   );
 
-  app.get<IdParams & { Querystring: { limit?: number } }>(
+  app.get<IdParams & { Querystring: PageQuery }>(
     `${units}/:id/billing/runs`,
     { config: read(), schema: schema.listRunsSchema },
-    async (request) => listSellerRuns(request.ctx, request.params.id, request.query.limit),
+    async (request) => listSellerRuns(request.ctx, request.params.id, request.query),
   );
   app.post<IdParams & { Body: { runDate?: string } | null }>(
     `${units}/:id/billing/runs`,

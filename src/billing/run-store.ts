@@ -41,13 +41,28 @@ export async function lockRun(trx: BillingDb, id: string, dialect: 'sqlite' | 'p
     .executeTakeFirst();
 }
 
-export async function listRuns(db: BillingDb, sellerBuId: string, limit: number): Promise<RunRow[]> {
+/** A seller's runs, newest run day first (ties by id, descending), after the keyset position `after`. */
+export async function listRuns(
+  db: BillingDb,
+  sellerBuId: string,
+  page: { limit: number; after?: { runDay: number; id: string } | undefined },
+): Promise<RunRow[]> {
+  const after = page.after;
   return db
     .selectFrom('billing_runs')
     .selectAll()
     .where('seller_bu_id', '=', sellerBuId)
+    .$if(after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('run_day', '<', after?.runDay as number),
+          eb.and([eb('run_day', '=', after?.runDay as number), eb('id', '<', after?.id as string)]),
+        ]),
+      ),
+    )
     .orderBy('run_day', 'desc')
-    .limit(limit)
+    .orderBy('id', 'desc')
+    .limit(page.limit)
     .execute();
 }
 

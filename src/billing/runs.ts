@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '../platform/index.ts';
-import { epochDayOf, parseDay } from '../usage/index.ts';
+import { decodeCursor, epochDayOf, type Page, pageOf, pageSize, parseDay } from '../usage/index.ts';
 import { latestRunDay } from './calendar.ts';
 import { actorId, type BillingContext } from './context.ts';
 import { billingDb } from './db.ts';
@@ -61,10 +61,23 @@ export async function getRun(ctx: BillingContext, runId: string): Promise<RunWit
   return { run: runView(run), lines: (await linesOfRun(billingDb(ctx.database), runId)).map(lineView) };
 }
 
-/** A seller's runs, newest first. Requires `billing.read`. */
-export async function listSellerRuns(ctx: BillingContext, sellerBuId: string, limit = 50): Promise<RunView[]> {
+/** A seller's runs, newest run date first, paged by cursor. Requires `billing.read`. */
+export async function listSellerRuns(
+  ctx: BillingContext,
+  sellerBuId: string,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<Page<RunView>> {
   await ctx.access.require('billing.read', sellerBuId, 'Business unit');
-  return (await listRuns(billingDb(ctx.database), sellerBuId, Math.max(1, Math.min(limit, 500)))).map(runView);
+  const limit = pageSize(options.limit);
+  let after: { runDay: number; id: string } | undefined;
+  if (options.cursor !== undefined) {
+    const position = decodeCursor(options.cursor, ['runDay', 'id'] as const);
+    const runDay = Number(position.runDay);
+    if (!Number.isSafeInteger(runDay)) throw new ValidationError('cursor is not valid', { field: 'cursor' });
+    after = { runDay, id: position.id };
+  }
+  const rows = await listRuns(billingDb(ctx.database), sellerBuId, { limit: limit + 1, after });
+  return pageOf(rows, limit, runView, (row) => ({ runDay: String(row.run_day), id: row.id }));
 }
 
 /**

@@ -2,6 +2,10 @@
 // are closed (`additionalProperties: false`). Money is integer minor units (cents) with a
 // decimal rendering; quantities are decimal text with up to three decimals.
 
+import { settlementRates } from './calendar.ts';
+import { metrics, units, valueModes } from './product.ts';
+import { contractTimings } from './tables.ts';
+
 const tags = ['billing'];
 
 const problem = {
@@ -28,7 +32,27 @@ const minor = {
   maximum: Number.MAX_SAFE_INTEGER,
   description: 'Minor units (e.g. cents)',
 } as const;
-const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
+const pageQuery = {
+  limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page' },
+} as const;
+
+/** A page of `item`s and the cursor of the next page (null on the last page). */
+function page<T extends object>(item: T) {
+  return {
+    type: 'object',
+    properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } },
+    required: ['items', 'nextCursor'],
+  } as const;
+}
+
+/** The values the billing code accepts (product.ts, calendar.ts, tables.ts), as the schema lists them. */
+const metric = { type: 'string', enum: metrics } as const;
+const unit = { type: 'string', enum: units } as const;
+const valueMode = { type: 'string', enum: valueModes } as const;
+const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. EUR' } as const;
+const settlementRate = { type: 'integer', enum: settlementRates } as const;
+const timing = { type: 'string', enum: contractTimings } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
 const tier = {
@@ -40,13 +64,13 @@ const tier = {
 
 const productFields = {
   name: { type: 'string', minLength: 1, maxLength: 200 },
-  metric: { type: 'string', description: 'stored, protected, transferred, clients, snapshots or manual' },
-  unit: { type: 'string', description: 'GB (10^9 bytes), GiB (2^30 bytes) or unit (counts, manual)' },
+  metric: { ...metric, description: 'Bytes: stored, protected, transferred; counts: clients, snapshots; manual' },
+  unit: { ...unit, description: 'GB (10^9 bytes), GiB (2^30 bytes) for byte metrics; unit for counts and manual' },
   unitLabel: { type: 'string', minLength: 1, maxLength: 40 },
   settlement: { type: 'string', enum: ['units', 'packages'] },
   packageSize: { type: 'integer', minimum: 1, description: 'Units per package (per started package)' },
-  valueMode: { type: 'string', description: 'latest, average or peak (gauges); total (transferred, manual)' },
-  currency: { type: 'string', description: 'ISO 4217; must equal the subscription’s' },
+  valueMode: { ...valueMode, description: 'latest, average or peak (gauges); total (transferred, manual)' },
+  currency: { ...currency, description: 'ISO 4217; must equal the subscription’s' },
   unitPrice: { ...minor, description: 'Per unit or package; per month for gauges' },
   tierMode: { type: 'string', enum: ['none', 'volume', 'graduated'] },
   tiers: { type: 'array', items: tier, maxItems: 50 },
@@ -68,12 +92,12 @@ const product = {
     id: { type: 'string' },
     subscriptionId: { type: 'string' },
     name: { type: 'string' },
-    metric: { type: 'string' },
-    unit: { type: 'string' },
+    metric,
+    unit,
     unitLabel: { type: 'string' },
-    settlement: { type: 'string' },
+    settlement: { type: 'string', enum: ['units', 'packages'] },
     packageSize: { type: 'integer' },
-    valueMode: { type: 'string' },
+    valueMode,
     currency: { type: 'string' },
     unitPrice: { type: ['integer', 'null'] },
     tierMode: { type: 'string' },
@@ -110,8 +134,8 @@ const contract = {
     customerBuId: { type: 'string' },
     startDate: { type: 'string' },
     endDate: { type: ['string', 'null'], description: 'Exclusive' },
-    settlementRate: { type: 'integer' },
-    timing: { type: 'string' },
+    settlementRate,
+    timing,
     reference: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
@@ -218,14 +242,14 @@ export const putProfileSchema = {
 
 export const listSubscriptionsSchema = {
   tags,
-  summary: 'Subscriptions owned by the unit (and, with inherited=true, by units above it in reach)',
+  summary: 'Subscriptions owned by the unit (and, with inherited=true, by units above it in reach), by name, paged',
   params: idParams,
   querystring: {
     type: 'object',
-    properties: { inherited: { type: 'boolean', default: false } },
+    properties: { inherited: { type: 'boolean', default: false }, ...pageQuery },
     additionalProperties: false,
   },
-  response: { 200: { type: 'array', items: subscription }, ...errors },
+  response: { 200: page(subscription), ...errors },
 } as const;
 
 export const createSubscriptionSchema = {
@@ -237,7 +261,7 @@ export const createSubscriptionSchema = {
     properties: {
       name: { type: 'string', minLength: 1, maxLength: 200 },
       description: { type: 'string', maxLength: 2000 },
-      currency: { type: 'string' },
+      currency,
       products: { type: 'array', items: productInput, maxItems: 100 },
     },
     required: ['name', 'currency'],
@@ -293,10 +317,10 @@ export const retireProductSchema = {
 
 export const listContractsSchema = {
   tags,
-  summary: 'Contracts whose customer or seller is the unit or below it',
+  summary: 'Contracts whose customer or seller is the unit or below it, newest first, paged',
   params: idParams,
-  querystring: noQuery,
-  response: { 200: { type: 'array', items: contract }, ...errors },
+  querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+  response: { 200: page(contract), ...errors },
 } as const;
 
 export const createContractSchema = {
@@ -309,8 +333,8 @@ export const createContractSchema = {
       customerBuId: id,
       startDate: date,
       endDate: { type: ['string', 'null'], pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Exclusive' },
-      settlementRate: { type: 'integer', description: 'Times per year: 12, 4, 2 or 1' },
-      timing: { type: 'string', description: 'arrears (default) or advance' },
+      settlementRate: { ...settlementRate, description: 'Times per year: 12 (monthly), 4, 2 or 1 (yearly)' },
+      timing: { ...timing, description: 'arrears (default) or advance' },
       reference: { type: ['string', 'null'], maxLength: 200 },
     },
     required: ['subscriptionId', 'customerBuId', 'startDate', 'settlementRate'],
@@ -380,14 +404,10 @@ export const deleteRegistrationSchema = {
 
 export const listRunsSchema = {
   tags,
-  summary: 'A seller’s billing runs, newest first',
+  summary: 'A seller’s billing runs, newest run date first, paged',
   params: idParams,
-  querystring: {
-    type: 'object',
-    properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-    additionalProperties: false,
-  },
-  response: { 200: { type: 'array', items: run }, ...errors },
+  querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+  response: { 200: page(run), ...errors },
 } as const;
 
 export const startRunSchema = {

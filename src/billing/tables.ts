@@ -53,7 +53,8 @@ export interface ProductTable {
   retired_at: number | null;
 }
 
-export type ContractTiming = 'arrears' | 'advance';
+export const contractTimings = ['arrears', 'advance'] as const;
+export type ContractTiming = (typeof contractTimings)[number];
 
 export interface ContractTable {
   id: string;

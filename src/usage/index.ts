@@ -1,9 +1,11 @@
 // Public entry of the usage module: consumption samples, subtree roll-ups, history, quotas.
+export { type ChildUsage, type ChildUsageSort, childrenUsage, childUsageSorts } from './children-store.ts';
 export { type CloseDaysResult, carryForward, closeDays, finalizeDay } from './day-store.ts';
 export { calendarOf, daysInMonth, epochDay, epochDayOf, formatDay, msPerDay, parseDay } from './days.ts';
 export { QuotaExceededError } from './errors.ts';
 export { addFigures, type UsageFigures, zeroFigures } from './figures.ts';
 export { usageBackground, usageCloseDaysJob, usageJobHandlers, usageQuotaCheckJob } from './jobs.ts';
+export { decodeCursor, encodeCursor, type Page, pageOf, pageSize } from './paging.ts';
 export {
   assertBackupAllowed,
   classifyQuota,

@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import type { ChildUsageSort } from './children-store.ts';
 import * as schema from './schema.ts';
-import { submitZoneMeasurement, unitQuota, unitUsage, unitUsageHistory, usageReconciliation } from './service.ts';
+import {
+  submitZoneMeasurement,
+  unitChildrenUsage,
+  unitQuota,
+  unitUsage,
+  unitUsageHistory,
+  usageReconciliation,
+} from './service.ts';
 
 type IdParams = { Params: { id: string } };
 const units = '/api/v1/business-units';
@@ -10,7 +18,7 @@ function privilege(name: string) {
 }
 
 /**
- * Consumption routes: per-unit figures and history and quota state (`bu.read`), and the
+ * Consumption routes: per-unit figures, history, children's figures and quota state (`bu.read`), and the
  * operator's reconciliation and zone measurements. Each route calls one service function,
  * which asks the access module first.
  */
@@ -19,6 +27,12 @@ export function registerUsageRoutes(app: FastifyInstance, _server?: unknown): vo
     `${units}/:id/usage`,
     { config: privilege('bu.read'), schema: schema.unitUsageSchema },
     async (request) => unitUsage(request.ctx, request.params.id, request.query.date),
+  );
+
+  app.get<IdParams & { Querystring: { date?: string; sort?: ChildUsageSort; limit?: number; cursor?: string } }>(
+    `${units}/:id/usage/children`,
+    { config: privilege('bu.read'), schema: schema.unitChildrenUsageSchema },
+    async (request) => unitChildrenUsage(request.ctx, request.params.id, request.query),
   );
 
   app.get<IdParams & { Querystring: { from: string; to: string } }>(

@@ -60,6 +60,55 @@ export const unitUsageSchema = {
   },
 } as const;
 
+export const unitChildrenUsageSchema = {
+  tags,
+  summary: 'The direct children of a unit, each with the consumption of its whole subtree, largest first',
+  description:
+    'One page of the children as the tree stands now; each child’s figures are those /usage gives for it (now, or on a past day). Ties are ordered by unit id. Pass nextCursor as cursor with the same sort and date.',
+  params: idParams,
+  querystring: {
+    type: 'object',
+    properties: {
+      date: { ...date, description: 'A past day (UTC); omit for now' },
+      sort: {
+        type: 'string',
+        enum: ['storedBytes', 'protectedBytes', 'transferredBytes', 'clientCount'],
+        default: 'storedBytes',
+        description: 'The figure to order by, largest first',
+      },
+      limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+      cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page' },
+    },
+    additionalProperties: false,
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        buId: { type: 'string' },
+        date: { type: ['string', 'null'] },
+        sort: { type: 'string', enum: ['storedBytes', 'protectedBytes', 'transferredBytes', 'clientCount'] },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              buId: { type: 'string' },
+              name: { type: 'string' },
+              code: { type: ['string', 'null'] },
+              figures,
+            },
+            required: ['buId', 'name', 'code', 'figures'],
+          },
+        },
+        nextCursor: { type: ['string', 'null'] },
+      },
+      required: ['buId', 'date', 'sort', 'items', 'nextCursor'],
+    },
+    ...errors,
+  },
+} as const;
+
 export const unitUsageHistorySchema = {
   tags,
   summary: 'Daily consumption history of a unit’s subtree (at most 3660 days)',

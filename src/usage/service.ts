@@ -1,8 +1,10 @@
 import type { RequestContext } from '../platform/index.ts';
 import { ValidationError } from '../platform/index.ts';
 import { findRootUnits } from '../tenancy/index.ts';
+import { type ChildUsageSort, childrenUsage } from './children-store.ts';
 import { epochDayOf, formatDay, parseDay } from './days.ts';
 import type { UsageFigures } from './figures.ts';
+import { pageSize } from './paging.ts';
 import { quotaState } from './quota.ts';
 import { type Reconciliation, reconcileUsage, recordZoneMeasurement } from './reconciliation-store.ts';
 import { subtreeUsageHistory, subtreeUsageNow, subtreeUsageOnDay } from './rollup-store.ts';
@@ -42,9 +44,42 @@ export function figuresView(figures: UsageFigures): FiguresView {
 export async function unitUsage(ctx: UsageContext, buId: string, date?: string) {
   await ctx.access.require('bu.read', buId, 'Business unit');
   if (date === undefined) return { buId, date: null, figures: figuresView(await subtreeUsageNow(ctx.database, buId)) };
+  return { buId, date, figures: figuresView(await subtreeUsageOnDay(ctx.database, buId, pastDay(ctx, date))) };
+}
+
+/** A past (or today's) day from a `date` parameter; future days are refused. */
+function pastDay(ctx: UsageContext, date: string): number {
   const day = parseDay(date, 'date');
   if (day > epochDayOf(ctx.clock.now())) throw new ValidationError('date must not be in the future', { field: 'date' });
-  return { buId, date, figures: figuresView(await subtreeUsageOnDay(ctx.database, buId, day)) };
+  return day;
+}
+
+/**
+ * The unit's direct children, each with the consumption of its whole subtree (now or on a
+ * past `date`), largest first by `sort` (default stored bytes), paged by cursor. Requires
+ * `bu.read` on the unit (its children are then within reach too).
+ */
+export async function unitChildrenUsage(
+  ctx: UsageContext,
+  buId: string,
+  query: { date?: string; sort?: ChildUsageSort; limit?: number; cursor?: string },
+) {
+  await ctx.access.require('bu.read', buId, 'Business unit');
+  const day = query.date === undefined ? null : pastDay(ctx, query.date);
+  const sort = query.sort ?? 'storedBytes';
+  const page = await childrenUsage(ctx.database, buId, {
+    day,
+    sort,
+    limit: pageSize(query.limit),
+    cursor: query.cursor,
+  });
+  return {
+    buId,
+    date: query.date ?? null,
+    sort,
+    items: page.items.map((c) => ({ buId: c.buId, name: c.name, code: c.code, figures: figuresView(c.figures) })),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** A unit's daily history from `from` to `to` (both included). Requires `bu.read`. */

@@ -183,7 +183,7 @@ describeEachDatabase('usage and billing over HTTP', (factory) => {
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect((response.json() as { type: string }).type).toBe('urn:coffer:problem:validation_failed');
     }
-    expect((await call(finance, 'GET', url)).json()).toEqual([]);
+    expect((await call(finance, 'GET', url)).json()).toEqual({ items: [], nextCursor: null });
     const badDay = await call(finance, 'PUT', `/api/v1/business-units/${reseller}/billing/profile`, { billingDay: 32 });
     expect(badDay.statusCode).toBe(400);
     expect((badDay.json() as { detail: string }).detail).toContain('1 to 31');
@@ -194,6 +194,97 @@ describeEachDatabase('usage and billing over HTTP', (factory) => {
         }
       ).configured,
     ).toBe(false);
+  });
+
+  it('states the accepted values in the schema and refuses others at the edge', async () => {
+    const openapi = (await server.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
+    };
+    type JsonSchema = {
+      properties?: Record<string, JsonSchema>;
+      items?: JsonSchema;
+      enum?: unknown[];
+      pattern?: string;
+    };
+    const body = (path: string) => openapi.paths[path]?.post?.requestBody?.content['application/json']?.schema;
+    const product = body('/api/v1/billing/subscriptions/{id}/products')?.properties ?? {};
+    expect(product.metric?.enum).toEqual(['stored', 'protected', 'transferred', 'clients', 'snapshots', 'manual']);
+    expect(product.unit?.enum).toEqual(['GB', 'GiB', 'unit']);
+    expect(product.valueMode?.enum).toEqual(['latest', 'average', 'peak', 'total']);
+    expect(product.currency?.pattern).toBe('^[A-Z]{3}$');
+    expect(body('/api/v1/business-units/{id}/billing/subscriptions')?.properties?.currency?.pattern).toBe('^[A-Z]{3}$');
+    const contract = body('/api/v1/billing/contracts')?.properties ?? {};
+    expect(contract.settlementRate?.enum).toEqual([12, 4, 2, 1]);
+    expect(contract.timing?.enum).toEqual(['arrears', 'advance']);
+
+    const subscriptions = `/api/v1/business-units/${reseller}/billing/subscriptions`;
+    const created = await call(finance, 'POST', subscriptions, { name: 'Enum checks', currency: 'EUR' });
+    expect(created.statusCode, created.body).toBe(201);
+    const subscriptionId = (created.json() as { id: string }).id;
+    const base = { name: 'P', metric: 'stored', unitPrice: 1, currency: 'EUR' };
+    const refusals: [string, object][] = [
+      [`/api/v1/billing/subscriptions/${subscriptionId}/products`, { ...base, metric: 'cpu' }],
+      [`/api/v1/billing/subscriptions/${subscriptionId}/products`, { ...base, unit: 'TB' }],
+      [`/api/v1/billing/subscriptions/${subscriptionId}/products`, { ...base, valueMode: 'median' }],
+      [`/api/v1/billing/subscriptions/${subscriptionId}/products`, { ...base, currency: 'eur' }],
+      [subscriptions, { name: 'Lower-case currency', currency: 'eur' }],
+      [
+        '/api/v1/billing/contracts',
+        { subscriptionId, customerBuId: customer, startDate: '2026-01-01', settlementRate: 3 },
+      ],
+      [
+        '/api/v1/billing/contracts',
+        { subscriptionId, customerBuId: customer, startDate: '2026-01-01', settlementRate: 12, timing: 'later' },
+      ],
+    ];
+    for (const [url, payload] of refusals) {
+      const response = await call(finance, 'POST', url, payload);
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect((response.json() as { type: string }).type).toBe('urn:coffer:problem:validation_failed');
+    }
+    const accepted = await call(finance, 'POST', `/api/v1/billing/subscriptions/${subscriptionId}/products`, {
+      ...base,
+      unit: 'GiB',
+      valueMode: 'peak',
+    });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(accepted.json()).toMatchObject({ metric: 'stored', unit: 'GiB', valueMode: 'peak' });
+  });
+
+  it('pages runs, subscriptions and contracts with limit and cursor', async () => {
+    const units = `/api/v1/business-units/${server.rootId}/billing`;
+    for (const runDate of ['2025-10-01', '2025-11-01']) {
+      expect((await call(admin, 'POST', `${units}/runs`, { runDate })).statusCode).toBe(201);
+    }
+    for (const name of ['Paged A', 'Paged B']) {
+      expect((await call(admin, 'POST', `${units}/subscriptions`, { name, currency: 'EUR' })).statusCode).toBe(201);
+    }
+    for (const list of ['runs', 'subscriptions', 'contracts']) {
+      const whole = (await call(admin, 'GET', `${units}/${list}?limit=500`)).json() as {
+        items: { id: string }[];
+        nextCursor: string | null;
+      };
+      expect(whole.nextCursor, list).toBeNull();
+      expect(whole.items.length, list).toBeGreaterThanOrEqual(2);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const response = await call(
+          admin,
+          'GET',
+          `${units}/${list}?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(response.statusCode, response.body).toBe(200);
+        const page = response.json() as { items: { id: string }[]; nextCursor: string | null };
+        expect(page.items.length).toBeLessThanOrEqual(1);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null && seen.length <= whole.items.length);
+      expect(seen, list).toEqual(whole.items.map((i) => i.id));
+      const bad = await call(admin, 'GET', `${units}/${list}?cursor=not-a-cursor`);
+      expect(bad.statusCode, list).toBe(400);
+    }
+    expect((await call(endUser, 'GET', `${units}/runs`)).statusCode).toBe(404);
   });
 
   it('serves usage to whoever sees the unit, exactly, and reconciliation only to operators', async () => {

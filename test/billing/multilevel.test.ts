@@ -122,7 +122,7 @@ describeEachDatabase('multi-level billing with a customer moving between reselle
 
     // Each level sees only its own subtree: reseller 1 neither sees the MSP's price list nor
     // may change its purchase contract, and no longer reaches the customer that left.
-    expect((await listSubscriptions(r1Ctx, r1, { inherited: true })).map((s) => s.ownerBuId)).toEqual([r1]);
+    expect((await listSubscriptions(r1Ctx, r1, { inherited: true })).items.map((s) => s.ownerBuId)).toEqual([r1]);
     expect((await getContract(r1Ctx, msp1.id)).sellerBuId).toBe(msp);
     await expect(endContract(r1Ctx, msp1.id, '2026-06-01')).rejects.toThrow(NotFoundError);
     await expect(listCustomerLines(r1Ctx, customer, { from: '2026-03-01', to: '2026-04-01' })).rejects.toThrow(

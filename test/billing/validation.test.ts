@@ -60,7 +60,7 @@ describeEachDatabase('billing input checks and access', (factory) => {
         );
       }
       await expect(createSubscription(ctx, msp, { name: 'Bad', currency: 'Euro' })).rejects.toThrow(ValidationError);
-      expect(await listSubscriptions(ctx, msp)).toEqual([]);
+      expect(await listSubscriptions(ctx, msp)).toEqual({ items: [], nextCursor: null });
       expect(ctx.audited).toEqual([]);
       const good = await createSubscription(ctx, msp, { name: 'Good', currency: 'EUR', products: [storage] });
       await expect(addProduct(ctx, good.id, { ...storage, name: 'Dollars', currency: 'USD' })).rejects.toThrow(
@@ -91,11 +91,11 @@ describeEachDatabase('billing input checks and access', (factory) => {
       await expect(
         createContract(ctx, { ...base, subscriptionId: alsoStorage.id, startDate: '2026-02-01' }),
       ).rejects.toThrow(/already bills the metrics stored/);
-      expect(await listContracts(ctx, reseller)).toHaveLength(1);
+      expect((await listContracts(ctx, reseller)).items).toHaveLength(1);
       // Back to back, or on an unrelated unit, is fine.
       await createContract(ctx, { ...base, startDate: '2026-07-01' });
       await createContract(ctx, { ...base, customerBuId: other, startDate: '2026-01-01' });
-      expect(await listContracts(ctx, msp)).toHaveLength(3);
+      expect((await listContracts(ctx, msp)).items).toHaveLength(3);
     });
 
     it('refuses a billing day outside 1-31, a bad rate, dates out of order and a customer outside the owner', async () => {
@@ -116,7 +116,7 @@ describeEachDatabase('billing input checks and access', (factory) => {
       await expect(createContract(resellerCtx, { ...base, startDate: '2026-02-30' })).rejects.toThrow(ValidationError);
       await expect(createContract(resellerCtx, { ...base, timing: 'sometimes' })).rejects.toThrow(ValidationError);
       await expect(createContract(ctx, { ...base, customerBuId: other })).rejects.toThrow(ValidationError);
-      expect(await listContracts(ctx, msp)).toEqual([]);
+      expect(await listContracts(ctx, msp)).toEqual({ items: [], nextCursor: null });
     });
 
     it('keeps billed periods fixed: no earlier end date, no other billing day', async () => {

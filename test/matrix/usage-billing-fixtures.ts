@@ -137,6 +137,7 @@ function operatorOnly(method: 'GET' | 'POST', url: string, payload?: unknown): M
 export const usageBillingFixtures: readonly MatrixFixture[] = [
   onTarget('GET', 'usage'),
   onTarget('GET', 'usage/history?from=2026-01-01&to=2026-01-15'),
+  onTarget('GET', 'usage/children?sort=clientCount&limit=5'),
   onTarget('GET', 'quota'),
   operatorOnly('GET', `${api}/usage/reconciliation`),
   operatorOnly('POST', `${api}/usage/zone-measurements`, { zone: 'zone-1', measuredBytes: 1 }),

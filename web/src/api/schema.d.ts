@@ -8909,6 +8909,147 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/business-units/{id}/usage/children": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The direct children of a unit, each with the consumption of its whole subtree, largest first
+         * @description One page of the children as the tree stands now; each child’s figures are those /usage gives for it (now, or on a past day). Ties are ordered by unit id. Pass nextCursor as cursor with the same sort and date.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A past day (UTC); omit for now */
+                    date?: string;
+                    /** @description The figure to order by, largest first */
+                    sort?: "storedBytes" | "protectedBytes" | "transferredBytes" | "clientCount";
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            buId: string;
+                            date: string | null;
+                            /** @enum {string} */
+                            sort: "storedBytes" | "protectedBytes" | "transferredBytes" | "clientCount";
+                            items: {
+                                buId: string;
+                                name: string;
+                                code: string | null;
+                                figures: {
+                                    /** @description Source data size */
+                                    protectedBytes: number;
+                                    /** @description Deduplicated, compressed, encrypted bytes stored */
+                                    storedBytes: number;
+                                    /** @description Bytes transferred during the day (now: the latest day) */
+                                    transferredBytes: number;
+                                    snapshotCount: number;
+                                    /** @description Active clients */
+                                    clientCount: number;
+                                    dataSourceCount: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description Newest measurement included
+                                     */
+                                    asOf: string | null;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/business-units/{id}/usage/history": {
         parameters: {
             query?: never;
@@ -9685,11 +9826,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Subscriptions owned by the unit (and, with inherited=true, by units above it in reach) */
+        /** Subscriptions owned by the unit (and, with inherited=true, by units above it in reach), by name, paged */
         get: {
             parameters: {
                 query?: {
                     inherited?: boolean;
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
                 };
                 header?: never;
                 path: {
@@ -9706,34 +9850,41 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            ownerBuId?: string;
-                            name?: string;
-                            description?: string;
-                            currency?: string;
-                            products?: {
+                            items: {
                                 id?: string;
-                                subscriptionId?: string;
+                                ownerBuId?: string;
                                 name?: string;
-                                metric?: string;
-                                unit?: string;
-                                unitLabel?: string;
-                                settlement?: string;
-                                packageSize?: number;
-                                valueMode?: string;
+                                description?: string;
                                 currency?: string;
-                                unitPrice?: number | null;
-                                tierMode?: string;
-                                tiers?: {
-                                    upTo?: number | null;
-                                    unitPrice?: number;
+                                products?: {
+                                    id?: string;
+                                    subscriptionId?: string;
+                                    name?: string;
+                                    /** @enum {string} */
+                                    metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                                    /** @enum {string} */
+                                    unit?: "GB" | "GiB" | "unit";
+                                    unitLabel?: string;
+                                    /** @enum {string} */
+                                    settlement?: "units" | "packages";
+                                    packageSize?: number;
+                                    /** @enum {string} */
+                                    valueMode?: "latest" | "average" | "peak" | "total";
+                                    currency?: string;
+                                    unitPrice?: number | null;
+                                    tierMode?: string;
+                                    tiers?: {
+                                        upTo?: number | null;
+                                        unitPrice?: number;
+                                    }[];
+                                    minimumCharge?: number;
+                                    retiredAt?: string | null;
                                 }[];
-                                minimumCharge?: number;
-                                retiredAt?: string | null;
+                                createdAt?: string;
+                                updatedAt?: string;
                             }[];
-                            createdAt?: string;
-                            updatedAt?: string;
-                        }[];
+                            nextCursor: string | null;
+                        };
                     };
                 };
                 /** @description RFC 9457 problem details */
@@ -9818,20 +9969,30 @@ export interface paths {
                     "application/json": {
                         name: string;
                         description?: string;
+                        /** @description ISO 4217 code, e.g. EUR */
                         currency: string;
                         products?: {
                             name: string;
-                            /** @description stored, protected, transferred, clients, snapshots or manual */
-                            metric: string;
-                            /** @description GB (10^9 bytes), GiB (2^30 bytes) or unit (counts, manual) */
-                            unit?: string;
+                            /**
+                             * @description Bytes: stored, protected, transferred; counts: clients, snapshots; manual
+                             * @enum {string}
+                             */
+                            metric: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                            /**
+                             * @description GB (10^9 bytes), GiB (2^30 bytes) for byte metrics; unit for counts and manual
+                             * @enum {string}
+                             */
+                            unit?: "GB" | "GiB" | "unit";
                             unitLabel?: string;
                             /** @enum {string} */
                             settlement?: "units" | "packages";
                             /** @description Units per package (per started package) */
                             packageSize?: number;
-                            /** @description latest, average or peak (gauges); total (transferred, manual) */
-                            valueMode?: string;
+                            /**
+                             * @description latest, average or peak (gauges); total (transferred, manual)
+                             * @enum {string}
+                             */
+                            valueMode?: "latest" | "average" | "peak" | "total";
                             /** @description ISO 4217; must equal the subscription’s */
                             currency: string;
                             /** @description Per unit or package; per month for gauges */
@@ -9866,12 +10027,16 @@ export interface paths {
                                 id?: string;
                                 subscriptionId?: string;
                                 name?: string;
-                                metric?: string;
-                                unit?: string;
+                                /** @enum {string} */
+                                metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                                /** @enum {string} */
+                                unit?: "GB" | "GiB" | "unit";
                                 unitLabel?: string;
-                                settlement?: string;
+                                /** @enum {string} */
+                                settlement?: "units" | "packages";
                                 packageSize?: number;
-                                valueMode?: string;
+                                /** @enum {string} */
+                                valueMode?: "latest" | "average" | "peak" | "total";
                                 currency?: string;
                                 unitPrice?: number | null;
                                 tierMode?: string;
@@ -10010,12 +10175,16 @@ export interface paths {
                                 id?: string;
                                 subscriptionId?: string;
                                 name?: string;
-                                metric?: string;
-                                unit?: string;
+                                /** @enum {string} */
+                                metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                                /** @enum {string} */
+                                unit?: "GB" | "GiB" | "unit";
                                 unitLabel?: string;
-                                settlement?: string;
+                                /** @enum {string} */
+                                settlement?: "units" | "packages";
                                 packageSize?: number;
-                                valueMode?: string;
+                                /** @enum {string} */
+                                valueMode?: "latest" | "average" | "peak" | "total";
                                 currency?: string;
                                 unitPrice?: number | null;
                                 tierMode?: string;
@@ -10137,12 +10306,16 @@ export interface paths {
                                 id?: string;
                                 subscriptionId?: string;
                                 name?: string;
-                                metric?: string;
-                                unit?: string;
+                                /** @enum {string} */
+                                metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                                /** @enum {string} */
+                                unit?: "GB" | "GiB" | "unit";
                                 unitLabel?: string;
-                                settlement?: string;
+                                /** @enum {string} */
+                                settlement?: "units" | "packages";
                                 packageSize?: number;
-                                valueMode?: string;
+                                /** @enum {string} */
+                                valueMode?: "latest" | "average" | "peak" | "total";
                                 currency?: string;
                                 unitPrice?: number | null;
                                 tierMode?: string;
@@ -10265,17 +10438,26 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        /** @description stored, protected, transferred, clients, snapshots or manual */
-                        metric: string;
-                        /** @description GB (10^9 bytes), GiB (2^30 bytes) or unit (counts, manual) */
-                        unit?: string;
+                        /**
+                         * @description Bytes: stored, protected, transferred; counts: clients, snapshots; manual
+                         * @enum {string}
+                         */
+                        metric: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                        /**
+                         * @description GB (10^9 bytes), GiB (2^30 bytes) for byte metrics; unit for counts and manual
+                         * @enum {string}
+                         */
+                        unit?: "GB" | "GiB" | "unit";
                         unitLabel?: string;
                         /** @enum {string} */
                         settlement?: "units" | "packages";
                         /** @description Units per package (per started package) */
                         packageSize?: number;
-                        /** @description latest, average or peak (gauges); total (transferred, manual) */
-                        valueMode?: string;
+                        /**
+                         * @description latest, average or peak (gauges); total (transferred, manual)
+                         * @enum {string}
+                         */
+                        valueMode?: "latest" | "average" | "peak" | "total";
                         /** @description ISO 4217; must equal the subscription’s */
                         currency: string;
                         /** @description Per unit or package; per month for gauges */
@@ -10303,12 +10485,16 @@ export interface paths {
                             id?: string;
                             subscriptionId?: string;
                             name?: string;
-                            metric?: string;
-                            unit?: string;
+                            /** @enum {string} */
+                            metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                            /** @enum {string} */
+                            unit?: "GB" | "GiB" | "unit";
                             unitLabel?: string;
-                            settlement?: string;
+                            /** @enum {string} */
+                            settlement?: "units" | "packages";
                             packageSize?: number;
-                            valueMode?: string;
+                            /** @enum {string} */
+                            valueMode?: "latest" | "average" | "peak" | "total";
                             currency?: string;
                             unitPrice?: number | null;
                             tierMode?: string;
@@ -10436,17 +10622,26 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @description stored, protected, transferred, clients, snapshots or manual */
-                        metric?: string;
-                        /** @description GB (10^9 bytes), GiB (2^30 bytes) or unit (counts, manual) */
-                        unit?: string;
+                        /**
+                         * @description Bytes: stored, protected, transferred; counts: clients, snapshots; manual
+                         * @enum {string}
+                         */
+                        metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                        /**
+                         * @description GB (10^9 bytes), GiB (2^30 bytes) for byte metrics; unit for counts and manual
+                         * @enum {string}
+                         */
+                        unit?: "GB" | "GiB" | "unit";
                         unitLabel?: string;
                         /** @enum {string} */
                         settlement?: "units" | "packages";
                         /** @description Units per package (per started package) */
                         packageSize?: number;
-                        /** @description latest, average or peak (gauges); total (transferred, manual) */
-                        valueMode?: string;
+                        /**
+                         * @description latest, average or peak (gauges); total (transferred, manual)
+                         * @enum {string}
+                         */
+                        valueMode?: "latest" | "average" | "peak" | "total";
                         /** @description ISO 4217; must equal the subscription’s */
                         currency?: string;
                         /** @description Per unit or package; per month for gauges */
@@ -10474,12 +10669,16 @@ export interface paths {
                             id?: string;
                             subscriptionId?: string;
                             name?: string;
-                            metric?: string;
-                            unit?: string;
+                            /** @enum {string} */
+                            metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                            /** @enum {string} */
+                            unit?: "GB" | "GiB" | "unit";
                             unitLabel?: string;
-                            settlement?: string;
+                            /** @enum {string} */
+                            settlement?: "units" | "packages";
                             packageSize?: number;
-                            valueMode?: string;
+                            /** @enum {string} */
+                            valueMode?: "latest" | "average" | "peak" | "total";
                             currency?: string;
                             unitPrice?: number | null;
                             tierMode?: string;
@@ -10607,12 +10806,16 @@ export interface paths {
                             id?: string;
                             subscriptionId?: string;
                             name?: string;
-                            metric?: string;
-                            unit?: string;
+                            /** @enum {string} */
+                            metric?: "stored" | "protected" | "transferred" | "clients" | "snapshots" | "manual";
+                            /** @enum {string} */
+                            unit?: "GB" | "GiB" | "unit";
                             unitLabel?: string;
-                            settlement?: string;
+                            /** @enum {string} */
+                            settlement?: "units" | "packages";
                             packageSize?: number;
-                            valueMode?: string;
+                            /** @enum {string} */
+                            valueMode?: "latest" | "average" | "peak" | "total";
                             currency?: string;
                             unitPrice?: number | null;
                             tierMode?: string;
@@ -10704,10 +10907,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contracts whose customer or seller is the unit or below it */
+        /** Contracts whose customer or seller is the unit or below it, newest first, paged */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -10723,20 +10930,25 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            subscriptionId?: string;
-                            subscriptionName?: string;
-                            sellerBuId?: string;
-                            customerBuId?: string;
-                            startDate?: string;
-                            /** @description Exclusive */
-                            endDate?: string | null;
-                            settlementRate?: number;
-                            timing?: string;
-                            reference?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
-                        }[];
+                            items: {
+                                id?: string;
+                                subscriptionId?: string;
+                                subscriptionName?: string;
+                                sellerBuId?: string;
+                                customerBuId?: string;
+                                startDate?: string;
+                                /** @description Exclusive */
+                                endDate?: string | null;
+                                /** @enum {integer} */
+                                settlementRate?: 12 | 4 | 2 | 1;
+                                /** @enum {string} */
+                                timing?: "arrears" | "advance";
+                                reference?: string | null;
+                                createdAt?: string;
+                                updatedAt?: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
                     };
                 };
                 /** @description RFC 9457 problem details */
@@ -10839,10 +11051,16 @@ export interface paths {
                         startDate: string;
                         /** @description Exclusive */
                         endDate?: string | null;
-                        /** @description Times per year: 12, 4, 2 or 1 */
-                        settlementRate: number;
-                        /** @description arrears (default) or advance */
-                        timing?: string;
+                        /**
+                         * @description Times per year: 12 (monthly), 4, 2 or 1 (yearly)
+                         * @enum {integer}
+                         */
+                        settlementRate: 12 | 4 | 2 | 1;
+                        /**
+                         * @description arrears (default) or advance
+                         * @enum {string}
+                         */
+                        timing?: "arrears" | "advance";
                         reference?: string | null;
                     };
                 };
@@ -10863,8 +11081,10 @@ export interface paths {
                             startDate?: string;
                             /** @description Exclusive */
                             endDate?: string | null;
-                            settlementRate?: number;
-                            timing?: string;
+                            /** @enum {integer} */
+                            settlementRate?: 12 | 4 | 2 | 1;
+                            /** @enum {string} */
+                            timing?: "arrears" | "advance";
                             reference?: string | null;
                             createdAt?: string;
                             updatedAt?: string;
@@ -10993,8 +11213,10 @@ export interface paths {
                             startDate?: string;
                             /** @description Exclusive */
                             endDate?: string | null;
-                            settlementRate?: number;
-                            timing?: string;
+                            /** @enum {integer} */
+                            settlementRate?: 12 | 4 | 2 | 1;
+                            /** @enum {string} */
+                            timing?: "arrears" | "advance";
                             reference?: string | null;
                             createdAt?: string;
                             updatedAt?: string;
@@ -11218,8 +11440,10 @@ export interface paths {
                             startDate?: string;
                             /** @description Exclusive */
                             endDate?: string | null;
-                            settlementRate?: number;
-                            timing?: string;
+                            /** @enum {integer} */
+                            settlementRate?: 12 | 4 | 2 | 1;
+                            /** @enum {string} */
+                            timing?: "arrears" | "advance";
                             reference?: string | null;
                             createdAt?: string;
                             updatedAt?: string;
@@ -11680,11 +11904,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A seller’s billing runs, newest first */
+        /** A seller’s billing runs, newest run date first, paged */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
                 };
                 header?: never;
                 path: {
@@ -11701,20 +11927,23 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            id?: string;
-                            sellerBuId?: string;
-                            runDate?: string;
-                            /** @enum {string} */
-                            status?: "running" | "posted";
-                            trigger?: string;
-                            startedAt?: string;
-                            postedAt?: string | null;
-                            lineCount?: number;
-                            /** @description Minor units per currency */
-                            totals?: {
-                                [key: string]: number;
-                            };
-                        }[];
+                            items: {
+                                id?: string;
+                                sellerBuId?: string;
+                                runDate?: string;
+                                /** @enum {string} */
+                                status?: "running" | "posted";
+                                trigger?: string;
+                                startedAt?: string;
+                                postedAt?: string | null;
+                                lineCount?: number;
+                                /** @description Minor units per currency */
+                                totals?: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
                     };
                 };
                 /** @description RFC 9457 problem details */

@@ -3,30 +3,55 @@ import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
-import { type BillingContract, bodySchema, type Me } from '../api/types.ts';
+import { type BillingContract, type BillingSubscription, type BodyOf, bodySchema, type Me } from '../api/types.ts';
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
+import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
+import { useCursorPages } from '../components/use-cursor-pages.ts';
 import { choicesOf } from '../forms/choices.ts';
 import { useApiForm } from '../forms/use-api-form.ts';
 import { UnitName } from '../hierarchy/UnitName.tsx';
 import { UnitPicker } from '../hierarchy/UnitPicker.tsx';
 import { hasPrivilege } from '../session/use-me.ts';
 
-const settlementRates = [
-  { value: '12', label: 'Monthly (12 per year)' },
-  { value: '4', label: 'Quarterly (4)' },
-  { value: '2', label: 'Half-yearly (2)' },
-  { value: '1', label: 'Yearly (1)' },
-];
+/** Names for the settlement rates the schema lists (times per year). */
+const rateLabels: Record<string, string> = {
+  '12': 'Monthly (12 per year)',
+  '4': 'Quarterly (4)',
+  '2': 'Half-yearly (2)',
+  '1': 'Yearly (1)',
+};
+
+/** Every subscription the unit may sell (its own and those above it), all pages. */
+async function allSubscriptions(unitId: string): Promise<BillingSubscription[]> {
+  const all: BillingSubscription[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call(
+      api.GET('/api/v1/business-units/{id}/billing/subscriptions', {
+        params: { path: { id: unitId }, query: { inherited: true, limit: 500, ...(cursor ? { cursor } : {}) } },
+      }),
+    );
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
 
 /** Contracts the unit sells: which subscription a customer unit takes, from when, how often it is settled. */
 export function ContractsPanel({ unitId, me }: { unitId: string; me: Me }) {
   const [creating, setCreating] = useState(false);
   const [registering, setRegistering] = useState<BillingContract | null>(null);
+  const pages = useCursorPages(unitId);
   const contracts = useQuery({
-    queryKey: ['billing-contracts', unitId],
-    queryFn: () => call(api.GET('/api/v1/business-units/{id}/billing/contracts', { params: { path: { id: unitId } } })),
+    queryKey: ['billing-contracts', unitId, pages.cursor],
+    queryFn: () =>
+      call(
+        api.GET('/api/v1/business-units/{id}/billing/contracts', {
+          params: { path: { id: unitId }, query: { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) } },
+        }),
+      ),
   });
   const canManage = hasPrivilege(me, 'billing.manage');
   return (
@@ -36,50 +61,60 @@ export function ContractsPanel({ unitId, me }: { unitId: string; me: Me }) {
       </Group>
       <QueryState isLoading={contracts.isLoading} error={contracts.error} label="contracts" />
       {contracts.data ? (
-        <Table striped data-testid="contracts-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Customer</Table.Th>
-              <Table.Th>Subscription</Table.Th>
-              <Table.Th>From</Table.Th>
-              <Table.Th>Until</Table.Th>
-              <Table.Th>Settled</Table.Th>
-              <Table.Th>Reference</Table.Th>
-              <Table.Th aria-label="Actions" />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {contracts.data.length === 0 ? (
+        <>
+          <Table striped data-testid="contracts-table">
+            <Table.Thead>
               <Table.Tr>
-                <Table.Td colSpan={7}>
-                  <Text size="sm" c="dimmed">
-                    No contract yet.
-                  </Text>
-                </Table.Td>
+                <Table.Th>Customer</Table.Th>
+                <Table.Th>Subscription</Table.Th>
+                <Table.Th>From</Table.Th>
+                <Table.Th>Until</Table.Th>
+                <Table.Th>Settled</Table.Th>
+                <Table.Th>Reference</Table.Th>
+                <Table.Th aria-label="Actions" />
               </Table.Tr>
-            ) : null}
-            {contracts.data.map((contract) => (
-              <Table.Tr key={contract.id}>
-                <Table.Td>
-                  <UnitName id={contract.customerBuId} />
-                </Table.Td>
-                <Table.Td>{contract.subscriptionName}</Table.Td>
-                <Table.Td>{contract.startDate}</Table.Td>
-                <Table.Td>{contract.endDate ?? <Badge variant="light">open</Badge>}</Table.Td>
-                <Table.Td>{contract.settlementRate}× a year</Table.Td>
-                <Table.Td>{contract.reference ?? '–'}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs" wrap="nowrap">
-                    <Button size="xs" variant="default" onClick={() => setRegistering(contract)}>
-                      Registrations
-                    </Button>
-                    {canManage ? <DeleteContract contract={contract} unitId={unitId} /> : null}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {contracts.data.items.length === 0 ? (
+                <Table.Tr>
+                  <Table.Td colSpan={7}>
+                    <Text size="sm" c="dimmed">
+                      No contract yet.
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              ) : null}
+              {contracts.data.items.map((contract) => (
+                <Table.Tr key={contract.id}>
+                  <Table.Td>
+                    <UnitName id={contract.customerBuId} />
+                  </Table.Td>
+                  <Table.Td>{contract.subscriptionName}</Table.Td>
+                  <Table.Td>{contract.startDate}</Table.Td>
+                  <Table.Td>{contract.endDate ?? <Badge variant="light">open</Badge>}</Table.Td>
+                  <Table.Td>{contract.settlementRate}× a year</Table.Td>
+                  <Table.Td>{contract.reference ?? '–'}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button size="xs" variant="default" onClick={() => setRegistering(contract)}>
+                        Registrations
+                      </Button>
+                      {canManage ? <DeleteContract contract={contract} unitId={unitId} /> : null}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Pager
+            label="Contracts"
+            page={pages.page}
+            hasPrevious={pages.hasPrevious}
+            nextCursor={contracts.data.nextCursor}
+            onPrevious={pages.previous}
+            onNext={pages.next}
+          />
+        </>
       ) : null}
       <Modal opened={creating} onClose={() => setCreating(false)} title="New contract" size="lg">
         {creating ? <ContractForm unitId={unitId} onDone={() => setCreating(false)} /> : null}
@@ -107,17 +142,14 @@ function DeleteContract({ contract, unitId }: { contract: BillingContract; unitI
   );
 }
 
+type ContractBody = BodyOf<'/api/v1/billing/contracts', 'post'>;
+
 function ContractForm({ unitId, onDone }: { unitId: string; onDone(): void }) {
   const queryClient = useQueryClient();
   const schema = bodySchema('POST /api/v1/billing/contracts');
   const subscriptions = useQuery({
-    queryKey: ['billing-subscriptions', unitId, true],
-    queryFn: () =>
-      call(
-        api.GET('/api/v1/business-units/{id}/billing/subscriptions', {
-          params: { path: { id: unitId }, query: { inherited: true } },
-        }),
-      ),
+    queryKey: ['billing-subscriptions', unitId, 'all'],
+    queryFn: () => allSubscriptions(unitId),
   });
   const [busy, setBusy] = useState(false);
   const { form, general, showProblem, inputProps } = useApiForm({
@@ -142,8 +174,9 @@ function ContractForm({ unitId, onDone }: { unitId: string; onDone(): void }) {
             subscriptionId: values.subscriptionId,
             customerBuId: values.customerBuId,
             startDate: values.startDate,
-            settlementRate: Number(values.settlementRate),
-            ...(values.timing ? { timing: values.timing } : {}),
+            // The selects offer only the schema's values.
+            settlementRate: Number(values.settlementRate) as ContractBody['settlementRate'],
+            ...(values.timing ? { timing: values.timing as NonNullable<ContractBody['timing']> } : {}),
             ...(values.reference.trim() ? { reference: values.reference.trim() } : {}),
           },
         }),
@@ -177,7 +210,10 @@ function ContractForm({ unitId, onDone }: { unitId: string; onDone(): void }) {
           <TextInput label="Starts on" type="date" {...inputProps('startDate')} />
           <Select
             label="Settlement"
-            data={settlementRates}
+            data={choicesOf(schema, 'settlementRate').map((value) => ({
+              value,
+              label: rateLabels[value] ?? `${value} per year`,
+            }))}
             {...form.getInputProps('settlementRate')}
             error={form.errors.settlementRate}
             allowDeselect={false}
@@ -185,7 +221,7 @@ function ContractForm({ unitId, onDone }: { unitId: string; onDone(): void }) {
         </Group>
         <Select
           label="Billed"
-          data={choicesOf(schema, 'timing', ['arrears', 'advance'])}
+          data={choicesOf(schema, 'timing')}
           placeholder="In arrears (default)"
           clearable
           {...form.getInputProps('timing')}

@@ -2,7 +2,9 @@ import { Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
+import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
+import { useCursorPages } from '../components/use-cursor-pages.ts';
 import { UnitName } from '../hierarchy/UnitName.tsx';
 import { formatDateTime } from '../lib/format.ts';
 import { formatMoney, formatTotals } from './money.ts';
@@ -10,11 +12,14 @@ import { formatMoney, formatTotals } from './money.ts';
 /** Posted billing runs of a unit, each with its lines and CSV/JSON exports for invoicing. */
 export function RunsPanel({ unitId }: { unitId: string }) {
   const [openRun, setOpenRun] = useState<string | null>(null);
+  const pages = useCursorPages(unitId);
   const runs = useQuery({
-    queryKey: ['billing-runs', unitId],
+    queryKey: ['billing-runs', unitId, pages.cursor],
     queryFn: () =>
       call(
-        api.GET('/api/v1/business-units/{id}/billing/runs', { params: { path: { id: unitId }, query: { limit: 50 } } }),
+        api.GET('/api/v1/business-units/{id}/billing/runs', {
+          params: { path: { id: unitId }, query: { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) } },
+        }),
       ),
   });
   if (!runs.data) return <QueryState isLoading={runs.isLoading} error={runs.error} label="billing runs" />;
@@ -33,7 +38,7 @@ export function RunsPanel({ unitId }: { unitId: string }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {runs.data.length === 0 ? (
+          {runs.data.items.length === 0 ? (
             <Table.Tr>
               <Table.Td colSpan={7}>
                 <Text size="sm" c="dimmed">
@@ -42,7 +47,7 @@ export function RunsPanel({ unitId }: { unitId: string }) {
               </Table.Td>
             </Table.Tr>
           ) : null}
-          {runs.data.map((run) => (
+          {runs.data.items.map((run) => (
             <Table.Tr key={run.id}>
               <Table.Td>{run.runDate}</Table.Td>
               <Table.Td>
@@ -87,6 +92,14 @@ export function RunsPanel({ unitId }: { unitId: string }) {
           ))}
         </Table.Tbody>
       </Table>
+      <Pager
+        label="Billing runs"
+        page={pages.page}
+        hasPrevious={pages.hasPrevious}
+        nextCursor={runs.data.nextCursor}
+        onPrevious={pages.previous}
+        onNext={pages.next}
+      />
       {openRun ? <RunLines runId={openRun} /> : null}
     </Stack>
   );

@@ -17,35 +17,37 @@ import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
-import { type BillingSubscription, bodySchema, type Me } from '../api/types.ts';
+import { type BillingSubscription, type BodyOf, bodySchema, type Me } from '../api/types.ts';
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
+import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
+import { useCursorPages } from '../components/use-cursor-pages.ts';
 import { choicesOf } from '../forms/choices.ts';
 import { useApiForm } from '../forms/use-api-form.ts';
 import { UnitName } from '../hierarchy/UnitName.tsx';
 import { hasPrivilege } from '../session/use-me.ts';
 import { formatMoney, parseMoney } from './money.ts';
 
-// Values the billing module accepts where its OpenAPI schema does not list them yet.
-const knownMetrics = ['stored', 'protected', 'transferred', 'clients', 'snapshots', 'manual'];
-const knownValueModes = ['latest', 'average', 'peak', 'total'];
-const knownUnits = ['GB', 'GiB', 'unit'];
-
 /** The unit's subscriptions (its price lists) with their products; new ones and new products are added here. */
 export function SubscriptionsPanel({ unitId, me }: { unitId: string; me: Me }) {
   const [inherited, setInherited] = useState(false);
   const [creating, setCreating] = useState(false);
   const [addingTo, setAddingTo] = useState<BillingSubscription | null>(null);
+  const pages = useCursorPages(JSON.stringify([unitId, inherited]));
   const subscriptions = useQuery({
-    queryKey: ['billing-subscriptions', unitId, inherited],
+    queryKey: ['billing-subscriptions', unitId, inherited, pages.cursor],
     queryFn: () =>
       call(
         api.GET('/api/v1/business-units/{id}/billing/subscriptions', {
-          params: { path: { id: unitId }, query: { inherited } },
+          params: {
+            path: { id: unitId },
+            query: { inherited, limit: 10, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
+          },
         }),
       ),
   });
+  const items = subscriptions.data?.items ?? [];
   const canManage = hasPrivilege(me, 'billing.manage');
   return (
     <Stack>
@@ -58,12 +60,12 @@ export function SubscriptionsPanel({ unitId, me }: { unitId: string; me: Me }) {
         {canManage ? <Button onClick={() => setCreating(true)}>New subscription</Button> : null}
       </Group>
       <QueryState isLoading={subscriptions.isLoading} error={subscriptions.error} label="subscriptions" />
-      {(subscriptions.data ?? []).length === 0 && subscriptions.data ? (
+      {items.length === 0 && subscriptions.data && !pages.hasPrevious ? (
         <Text size="sm" c="dimmed">
           No subscription yet.
         </Text>
       ) : null}
-      {(subscriptions.data ?? []).map((subscription) => (
+      {items.map((subscription) => (
         <Paper key={subscription.id} withBorder p="md" radius="md" data-testid="subscription">
           <Stack gap="xs">
             <Group justify="space-between">
@@ -134,6 +136,16 @@ export function SubscriptionsPanel({ unitId, me }: { unitId: string; me: Me }) {
           </Stack>
         </Paper>
       ))}
+      {subscriptions.data && (items.length > 0 || pages.hasPrevious) ? (
+        <Pager
+          label="Subscriptions"
+          page={pages.page}
+          hasPrevious={pages.hasPrevious}
+          nextCursor={subscriptions.data.nextCursor}
+          onPrevious={pages.previous}
+          onNext={pages.next}
+        />
+      ) : null}
       <Modal opened={creating} onClose={() => setCreating(false)} title="New subscription">
         {creating ? <SubscriptionForm unitId={unitId} onDone={() => setCreating(false)} /> : null}
       </Modal>
@@ -211,6 +223,8 @@ function SubscriptionForm({ unitId, onDone }: { unitId: string; onDone(): void }
   );
 }
 
+type ProductBody = BodyOf<'/api/v1/billing/subscriptions/{id}/products', 'post'>;
+
 function ProductForm({
   subscription,
   unitId,
@@ -249,11 +263,12 @@ function ProductForm({
           params: { path: { id: subscription.id ?? '' } },
           body: {
             name: values.name.trim(),
-            metric: values.metric,
-            unit: values.unit,
-            settlement: values.settlement as 'units' | 'packages',
+            // The selects offer only the schema's values.
+            metric: values.metric as ProductBody['metric'],
+            unit: values.unit as ProductBody['unit'],
+            settlement: values.settlement as ProductBody['settlement'],
             ...(packages ? { packageSize: Number(values.packageSize) } : {}),
-            valueMode: values.valueMode,
+            valueMode: values.valueMode as ProductBody['valueMode'],
             currency,
             unitPrice: parseMoney(values.price, currency) ?? 0,
           },
@@ -274,15 +289,10 @@ function ProductForm({
       <Stack>
         <TextInput label="Name" description="As it appears on the invoice" {...inputProps('name')} />
         <Group grow align="flex-start">
-          <Select
-            label="Metric"
-            data={choicesOf(schema, 'metric', knownMetrics)}
-            {...inputProps('metric')}
-            allowDeselect={false}
-          />
+          <Select label="Metric" data={choicesOf(schema, 'metric')} {...inputProps('metric')} allowDeselect={false} />
           <Select
             label="Measured in"
-            data={choicesOf(schema, 'unit', knownUnits)}
+            data={choicesOf(schema, 'unit')}
             {...form.getInputProps('unit')}
             error={problem('unit')}
             allowDeselect={false}
@@ -302,7 +312,7 @@ function ProductForm({
         <Select
           label="Value used"
           description="Gauges (stored, protected, clients) settle latest, average or peak; counters the total"
-          data={choicesOf(schema, 'valueMode', knownValueModes)}
+          data={choicesOf(schema, 'valueMode')}
           {...form.getInputProps('valueMode')}
           error={problem('valueMode')}
           allowDeselect={false}

@@ -1,8 +1,8 @@
 import type { JsonSchema } from './schema-rules.ts';
 
 /**
- * The allowed values of a field as the OpenAPI schema states them (`enum`). Some API
- * fields do not list theirs yet (docs/web-console.md, API gaps): `known` stands in until they do.
+ * The allowed values of a field as the OpenAPI schema states them (`enum`, as text). `known`
+ * stands in only for a field whose schema lists no values.
  */
 export function choicesOf(schema: JsonSchema, field: string, known: readonly string[] = []): string[] {
   let current: JsonSchema | undefined = schema;

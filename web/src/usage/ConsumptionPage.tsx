@@ -12,12 +12,14 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { UnitScope } from '../admin/UnitScope.tsx';
 import { api, call } from '../api/client.ts';
 import type { Me, Quota } from '../api/types.ts';
+import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
+import { useCursorPages } from '../components/use-cursor-pages.ts';
 import { useCurrentUnitId } from '../hierarchy/unit-queries.ts';
 import { formatBytes, formatDateTime } from '../lib/format.ts';
 import { handleLinkClick } from '../routing/router.tsx';
@@ -210,60 +212,82 @@ function QuotaState({ quota }: { quota: Quota }) {
   );
 }
 
-/**
- * The unit's direct sub-units by stored bytes (the first 50 of them: the API has no
- * "usage of all children" call, see docs/web-console.md).
- */
+const consumerSorts = [
+  { value: 'storedBytes', label: 'Stored' },
+  { value: 'protectedBytes', label: 'Protected' },
+  { value: 'transferredBytes', label: 'Transferred' },
+  { value: 'clientCount', label: 'Clients' },
+] as const;
+type ConsumerSort = (typeof consumerSorts)[number]['value'];
+
+/** The unit's direct sub-units, largest first by the chosen figure (one API call per page). */
 function TopConsumers({ unitId }: { unitId: string }) {
+  const [sort, setSort] = useState<ConsumerSort>('storedBytes');
+  const pages = useCursorPages(JSON.stringify([unitId, sort]));
   const children = useQuery({
-    queryKey: ['children', unitId, 'top'],
+    queryKey: ['usage-children', unitId, sort, pages.cursor],
     queryFn: () =>
-      call(api.GET('/api/v1/business-units/{id}/children', { params: { path: { id: unitId }, query: { limit: 50 } } })),
+      call(
+        api.GET('/api/v1/business-units/{id}/usage/children', {
+          params: {
+            path: { id: unitId },
+            query: { sort, limit: 10, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
+          },
+        }),
+      ),
   });
-  const usages = useQueries({
-    queries: (children.data?.items ?? []).map((child) => ({
-      queryKey: ['usage', child.id],
-      queryFn: () => call(api.GET('/api/v1/business-units/{id}/usage', { params: { path: { id: child.id } } })),
-    })),
-  });
-  const rows = (children.data?.items ?? [])
-    .map((child, index) => ({ child, figures: usages[index]?.data?.figures }))
-    .sort((a, b) => (b.figures?.storedBytes ?? 0) - (a.figures?.storedBytes ?? 0))
-    .slice(0, 10);
   if (children.error) return <QueryState isLoading={false} error={children.error} label="the sub-units" />;
-  if (!children.data || children.data.items.length === 0) return null;
+  if (!children.data || (children.data.items.length === 0 && !pages.hasPrevious)) return null;
   return (
     <Stack gap="xs">
-      <Title order={2} size="h4">
-        Largest sub-units
-      </Title>
+      <Group justify="space-between">
+        <Title order={2} size="h4">
+          Largest sub-units
+        </Title>
+        <SegmentedControl
+          aria-label="Largest by"
+          value={sort}
+          onChange={(value) => setSort(value as ConsumerSort)}
+          data={consumerSorts.map((s) => ({ value: s.value, label: s.label }))}
+        />
+      </Group>
       <Table striped data-testid="top-consumers">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Unit</Table.Th>
             <Table.Th>Stored</Table.Th>
             <Table.Th>Protected</Table.Th>
+            <Table.Th>Transferred today</Table.Th>
             <Table.Th>Clients</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {rows.map(({ child, figures }) => {
-            const to = buildPath('/consumption', {}, { unit: child.id });
+          {children.data.items.map(({ buId, name, figures }) => {
+            const to = buildPath('/consumption', {}, { unit: buId });
             return (
-              <Table.Tr key={child.id}>
+              <Table.Tr key={buId}>
                 <Table.Td>
                   <Anchor href={to} size="sm" onClick={(event) => handleLinkClick(event, to)}>
-                    {child.name}
+                    {name}
                   </Anchor>
                 </Table.Td>
-                <Table.Td>{formatBytes(figures?.storedBytes)}</Table.Td>
-                <Table.Td>{formatBytes(figures?.protectedBytes)}</Table.Td>
-                <Table.Td>{figures?.clientCount ?? '–'}</Table.Td>
+                <Table.Td>{formatBytes(figures.storedBytes)}</Table.Td>
+                <Table.Td>{formatBytes(figures.protectedBytes)}</Table.Td>
+                <Table.Td>{formatBytes(figures.transferredBytes)}</Table.Td>
+                <Table.Td>{figures.clientCount}</Table.Td>
               </Table.Tr>
             );
           })}
         </Table.Tbody>
       </Table>
+      <Pager
+        label="Sub-units"
+        page={pages.page}
+        hasPrevious={pages.hasPrevious}
+        nextCursor={children.data.nextCursor}
+        onPrevious={pages.previous}
+        onNext={pages.next}
+      />
     </Stack>
   );
 }

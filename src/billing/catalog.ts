@@ -1,5 +1,13 @@
-import { ConflictError, NotFoundError, newId, ValidationError } from '../platform/index.ts';
-import { decodeCursor, type Page, pageOf, pageSize } from '../usage/index.ts';
+import {
+  ConflictError,
+  decodeCursor,
+  NotFoundError,
+  newId,
+  type Page,
+  pageOf,
+  pageSize,
+  ValidationError,
+} from '../platform/index.ts';
 import {
   columnsOf,
   findProduct,

@@ -1,5 +1,15 @@
-import { ConflictError, type Database, NotFoundError, newId, ValidationError } from '../platform/index.ts';
-import { decodeCursor, formatDay, type Page, pageOf, pageSize, parseDay } from '../usage/index.ts';
+import {
+  ConflictError,
+  type Database,
+  decodeCursor,
+  NotFoundError,
+  newId,
+  type Page,
+  pageOf,
+  pageSize,
+  ValidationError,
+} from '../platform/index.ts';
+import { formatDay, parseDay } from '../usage/index.ts';
 import { checkSettlementRate } from './calendar.ts';
 import { loadSubscription } from './catalog.ts';
 import { findSubscription, listProducts, subscriptionNames } from './catalog-store.ts';

@@ -1,5 +1,5 @@
-import { NotFoundError, ValidationError } from '../platform/index.ts';
-import { decodeCursor, epochDayOf, type Page, pageOf, pageSize, parseDay } from '../usage/index.ts';
+import { decodeCursor, NotFoundError, type Page, pageOf, pageSize, ValidationError } from '../platform/index.ts';
+import { epochDayOf, parseDay } from '../usage/index.ts';
 import { latestRunDay } from './calendar.ts';
 import { actorId, type BillingContext } from './context.ts';
 import { billingDb } from './db.ts';

@@ -23,4 +23,13 @@ export {
 export { newId } from './ids.ts';
 export * from './jobs/index.ts';
 export { createLogger, type Logger, redactedPaths } from './logger.ts';
+export {
+  decodeCursor,
+  defaultPageSize,
+  encodeCursor,
+  maxPageSize,
+  type Page,
+  pageOf,
+  pageSize,
+} from './paging.ts';
 export type { AccessGuard, AuditEvent, AuditRecorder, Principal, RequestContext } from './request-context.ts';

@@ -1,5 +1,5 @@
+import { maxPageSize } from '../platform/index.ts';
 import { MAX_LOGO_BYTES } from './logo.ts';
-import { MAX_PAGE_SIZE } from './paging.ts';
 import { MAX_NAME_LENGTH } from './validation.ts';
 
 // JSON Schemas of tenancy's requests and responses: validation at the edge and the
@@ -74,7 +74,7 @@ const subtreeItem = {
 const idParams = { type: 'object', properties: { id }, required: ['id'], additionalProperties: false } as const;
 
 const pageQuery = {
-  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },
+  limit: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 50 },
   cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page.' },
 } as const;
 

@@ -1,8 +1,7 @@
-import { ForbiddenError, ValidationError } from '../platform/index.ts';
+import { decodeCursor, encodeCursor, ForbiddenError, type Page, pageSize, ValidationError } from '../platform/index.ts';
 import type { TenancyContext } from './context.ts';
 import { deletionRefusals } from './deletion-guards.ts';
 import { TreeConflictError, TreeRuleError } from './errors.ts';
-import { decodeCursor, encodeCursor, type Page, pageSize } from './paging.ts';
 import { loadInScope, type ScopedUnit } from './scope.ts';
 import {
   type BusinessUnitRow,

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../platform/index.ts';
-import { ValidationError } from '../platform/index.ts';
+import { decodeCursor, type Page, pageOf, ValidationError } from '../platform/index.ts';
 import { usageDb } from './db.ts';
 import { type FigureSums, figuresOf, selectFigureSums, type UsageFigures } from './figures.ts';
-import { decodeCursor, type Page, pageOf } from './paging.ts';
 
 /** What the children of a unit can be ordered by (largest first). */
 export const childUsageSorts = ['storedBytes', 'protectedBytes', 'transferredBytes', 'clientCount'] as const;

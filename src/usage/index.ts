@@ -5,7 +5,6 @@ export { calendarOf, daysInMonth, epochDay, epochDayOf, formatDay, msPerDay, par
 export { QuotaExceededError } from './errors.ts';
 export { addFigures, type UsageFigures, zeroFigures } from './figures.ts';
 export { usageBackground, usageCloseDaysJob, usageJobHandlers, usageQuotaCheckJob } from './jobs.ts';
-export { decodeCursor, encodeCursor, type Page, pageOf, pageSize } from './paging.ts';
 export {
   assertBackupAllowed,
   classifyQuota,

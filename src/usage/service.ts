@@ -1,10 +1,9 @@
 import type { RequestContext } from '../platform/index.ts';
-import { ValidationError } from '../platform/index.ts';
+import { pageSize, ValidationError } from '../platform/index.ts';
 import { findRootUnits } from '../tenancy/index.ts';
 import { type ChildUsageSort, childrenUsage } from './children-store.ts';
 import { epochDayOf, formatDay, parseDay } from './days.ts';
 import type { UsageFigures } from './figures.ts';
-import { pageSize } from './paging.ts';
 import { quotaState } from './quota.ts';
 import { type Reconciliation, reconcileUsage, recordZoneMeasurement } from './reconciliation-store.ts';
 import { subtreeUsageHistory, subtreeUsageNow, subtreeUsageOnDay } from './rollup-store.ts';

@@ -1,9 +1,9 @@
-import { ValidationError } from '../platform/index.ts';
+import { ValidationError } from './errors.ts';
 
 /**
- * Cursor paging as the other listings of the API do it (tenancy, identity, protection): a
- * page is `{items, nextCursor}`, `nextCursor` is an opaque keyset position (base64url JSON)
- * to pass as `cursor`, null on the last page. Billing uses these too.
+ * Cursor paging of the API's listings (tenancy, usage, billing): a page is `{items,
+ * nextCursor}`, `nextCursor` is an opaque keyset position (base64url JSON) to pass as
+ * `cursor`, null on the last page.
  */
 export const defaultPageSize = 50;
 export const maxPageSize = 500;

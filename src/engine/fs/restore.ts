@@ -388,8 +388,10 @@ async function restoreContent(
       });
     }
     let nextId = 1;
-    /** Reads a range, hands it to the least busy worker and settles its destinations. */
-    const run = async (task: RangeTask): Promise<void> => {
+    const inFlight = new Set<Promise<void>>();
+    for (const task of tasks) {
+      while (inFlight.size >= workers.length + 1) await Promise.race(inFlight);
+      if (errors.length > 0) throw errors[0];
       const packId = task.blobs[0]!.location.packId;
       let buffer = spare.pop();
       if (!buffer || buffer.byteLength < task.length) buffer = new ArrayBuffer(Math.max(task.length, 1 << 20));
@@ -411,46 +413,38 @@ async function restoreContent(
             written(destination, true);
           }
         }
-        return;
+        continue;
       }
       const worker = [...busy.entries()].reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
       busy.set(worker, busy.get(worker)! + 1);
       const taskId = nextId++;
-      const reply = await new Promise<FromRestoreWorker>((resolve) => {
-        pending.set(taskId, resolve);
-        worker.postMessage(
-          { kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: task.blobs } },
-          [bytes.buffer as ArrayBuffer],
-        );
+      const done = new Promise<void>((resolve) => {
+        pending.set(taskId, (reply) => {
+          bytesWritten += reply.bytesWritten;
+          progress.bytes += reply.bytesWritten;
+          spare.push(reply.buffer);
+          const failedBlobs = new Set<string>();
+          for (const failure of reply.failures) {
+            failedBlobs.add(failure.blobId);
+            for (const path of failure.paths) {
+              failures.push({
+                path: `/${path.slice(localPrefix.length)}`,
+                error: `blob ${failure.blobId}: ${failure.error}`,
+              });
+            }
+          }
+          for (const blob of task.blobs) {
+            const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(blob.location.id));
+            for (const destination of blob.destinations) written(destination, failed);
+          }
+          resolve();
+        });
       });
-      bytesWritten += reply.bytesWritten;
-      progress.bytes += reply.bytesWritten;
-      spare.push(reply.buffer);
-      const failedBlobs = new Set<string>();
-      for (const failure of reply.failures) {
-        failedBlobs.add(failure.blobId);
-        for (const path of failure.paths) {
-          failures.push({
-            path: `/${path.slice(localPrefix.length)}`,
-            error: `blob ${failure.blobId}: ${failure.error}`,
-          });
-        }
-      }
-      for (const blob of task.blobs) {
-        const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(blob.location.id));
-        for (const destination of blob.destinations) written(destination, failed);
-      }
-    };
-    // Ranges in flight (being read, queued or worked on): one per worker plus two, so reads
-    // of the next ranges overlap the workers and each other; memory ≤ (workers + 2) × 8 MiB.
-    const inFlight = new Set<Promise<void>>();
-    for (const task of tasks) {
-      while (inFlight.size >= workers.length + 2) await Promise.race(inFlight);
-      if (errors.length > 0) throw errors[0];
-      const done = run(task);
       inFlight.add(done);
-      // Settled ranges leave the set; a failure surfaces through Promise.race / Promise.all.
-      void done.finally(() => inFlight.delete(done)).catch(() => undefined);
+      void done.then(() => inFlight.delete(done));
+      worker.postMessage({ kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: task.blobs } }, [
+        bytes.buffer as ArrayBuffer,
+      ]);
     }
     await Promise.all(inFlight);
     if (errors.length > 0) throw errors[0];

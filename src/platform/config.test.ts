@@ -20,8 +20,18 @@ describe('loadConfig', () => {
       tlsPort: 8443,
       tlsCert: null,
       trustProxy: [],
+      publicUrl: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the public HTTPS address, without a trailing slash', () => {
+    expect(loadConfig({ COFFER_PUBLIC_URL: 'https://Backup.example.com:8443/' }).publicUrl).toBe(
+      'https://backup.example.com:8443',
+    );
+    expect(loadConfig({ COFFER_PUBLIC_URL: 'https://example.com/coffer/' }).publicUrl).toBe(
+      'https://example.com/coffer',
+    );
   });
 
   it('puts the SQLite file under a chosen data directory', () => {
@@ -49,6 +59,12 @@ describe('loadConfig', () => {
     [{ COFFER_TLS_PORT: 'on' }, 'COFFER_TLS_PORT="on" must be a whole number from 0 to 65535'],
     [{ COFFER_TLS_KEY: '/k.pem' }, 'COFFER_TLS_CERT and COFFER_TLS_KEY must be set together'],
     [{ COFFER_TRUST_PROXY: '10.0.0.0/33' }, 'bad entry "10.0.0.0/33"'],
+    [
+      { COFFER_PUBLIC_URL: 'http://backup.example.com' },
+      'COFFER_PUBLIC_URL="http://backup.example.com" must be an https:// URL',
+    ],
+    [{ COFFER_PUBLIC_URL: 'backup.example.com' }, 'must be an https:// URL'],
+    [{ COFFER_PUBLIC_URL: 'https://backup.example.com/?x=1' }, 'without credentials, query or fragment'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     let error: unknown;
     try {

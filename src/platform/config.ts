@@ -22,6 +22,11 @@ export interface Config {
   readonly tlsPort: number | null;
   /** Addresses/CIDRs of TLS-terminating proxies whose X-Forwarded-* headers are honoured. */
   readonly trustProxy: readonly string[];
+  /**
+   * The HTTPS address agents reach this server at (e.g. `https://backup.example.com`), put
+   * into enrolment tokens by default; null when not configured.
+   */
+  readonly publicUrl: string | null;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -113,6 +118,26 @@ const settings: { [K in keyof Config]: Setting<Config[K]> } = {
       return entries;
     },
     fallback: () => [],
+  },
+  publicUrl: {
+    env: 'COFFER_PUBLIC_URL',
+    key: 'publicUrl',
+    parse(raw) {
+      const value = nonEmpty(raw);
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        throw new Error('must be an https:// URL, e.g. https://backup.example.com');
+      }
+      if (url.protocol !== 'https:') throw new Error('must be an https:// URL, e.g. https://backup.example.com');
+      if (url.username || url.password || url.search || url.hash) {
+        throw new Error('must be an https:// URL without credentials, query or fragment');
+      }
+      // Agents add /api/v1/agent/…: keep a path prefix, drop a trailing slash.
+      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    },
+    fallback: () => null,
   },
 };
 

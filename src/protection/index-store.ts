@@ -184,16 +184,19 @@ export async function snapshotsOfDataSource(
   db: ProtectionDb,
   dataSourceId: string,
   limit: number,
+  before?: { timeMs: number; id: string },
 ): Promise<SnapshotRow[]> {
-  return db
+  let query = db
     .selectFrom('protection_snapshots')
     .selectAll()
     .where('data_source_id', '=', dataSourceId)
-    .where('forgotten_at', 'is', null)
-    .orderBy('time_ms', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+    .where('forgotten_at', 'is', null);
+  if (before) {
+    query = query.where((eb) =>
+      eb.or([eb('time_ms', '<', before.timeMs), eb.and([eb('time_ms', '=', before.timeMs), eb('id', '<', before.id)])]),
+    );
+  }
+  return query.orderBy('time_ms', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
 /** Every blob referenced by a live snapshot of the vault. */

@@ -26,14 +26,39 @@ export async function getVaultDetail(
   };
 }
 
-/** Snapshots of a data source, newest first. Requires `datasource.read`. */
+/** Opaque position of a snapshot in the newest-first order: its time and id. */
+function snapshotCursor(view: SnapshotView): string {
+  return Buffer.from(JSON.stringify({ t: Date.parse(view.time), id: view.id }), 'utf8').toString('base64url');
+}
+
+function readSnapshotCursor(cursor: string): { timeMs: number; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
+    if (Number.isSafeInteger(parsed.t) && typeof parsed.id === 'string' && parsed.id !== '') {
+      return { timeMs: parsed.t as number, id: parsed.id };
+    }
+  } catch {
+    // Falls through to the refusal below.
+  }
+  throw new ValidationError('cursor is not valid', { field: 'cursor' });
+}
+
+/**
+ * Snapshots of a data source, newest first (by snapshot time, then id), `limit` per page;
+ * `nextCursor` asks for the page after. Requires `datasource.read`.
+ */
 export async function listDataSourceSnapshots(
   ctx: ProtectionContext,
   dataSourceId: string,
-  limit = 100,
-): Promise<SnapshotView[]> {
+  options: { limit?: number; cursor?: string } = {},
+): Promise<{ items: SnapshotView[]; nextCursor: string | null }> {
   await requireDataSource(ctx, dataSourceId, 'datasource.read');
-  return (await snapshotsOfDataSource(protectionDb(ctx.database), dataSourceId, limit)).map(snapshotView);
+  const limit = options.limit ?? 50;
+  const before = options.cursor ? readSnapshotCursor(options.cursor) : undefined;
+  const rows = await snapshotsOfDataSource(protectionDb(ctx.database), dataSourceId, limit + 1, before);
+  const items = rows.slice(0, limit).map(snapshotView);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? snapshotCursor(last) : null };
 }
 
 function parseDay(text: string): number {
@@ -46,12 +71,38 @@ function formatDay(day: number): string {
   return new Date(day * dayMs).toISOString().slice(0, 10);
 }
 
+/** One UTC day of a data source's raw consumption. */
+export interface ConsumptionDay {
+  day: string;
+  protectedBytes: number;
+  storedBytes: number;
+  bytesAdded: number;
+  bytesTransferred: number;
+  fileCount: number;
+  durationMs: number;
+  backups: number;
+}
+
+/** The raw consumption one backup recorded with its snapshot. */
+export interface ConsumptionSnapshot {
+  snapshotId: string;
+  vaultId: string;
+  day: string;
+  protectedBytes: number;
+  storedBytesUnique: number;
+  bytesAdded: number;
+  bytesTransferred: number;
+  fileCount: number;
+  durationMs: number;
+  recordedAt: string;
+}
+
 /** Raw consumption records of a data source in [from, to] (UTC days; default the last 31). */
 export async function getConsumption(
   ctx: ProtectionContext,
   dataSourceId: string,
   range: { from?: string; to?: string },
-): Promise<{ days: Record<string, unknown>[]; snapshots: Record<string, unknown>[] }> {
+): Promise<{ days: ConsumptionDay[]; snapshots: ConsumptionSnapshot[] }> {
   await requireDataSource(ctx, dataSourceId, 'datasource.read');
   const today = Math.floor(ctx.clock.now() / dayMs);
   const to = range.to ? parseDay(range.to) : today;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAgentRoutes } from './agent-routes.ts';
+import type { HealthState } from './health.ts';
 import { cancelJob, getJob, listDataSourceJobs, requestBackup } from './jobs.ts';
 import { getConsumption, getVaultDetail, listDataSourceSnapshots } from './reads.ts';
 import { getRecoveryKey, listRecoveryEnvelopes, setRecoveryKey } from './recovery.ts';
@@ -52,6 +53,13 @@ export function registerProtectionRoutes(
   registerAgentRoutes(app, rt);
   const units = '/api/v1/business-units/:id';
 
+  // Any signed-in principal may read it: agents are handed this address anyway.
+  app.get(
+    '/api/v1/server/public-address',
+    { config: { access: 'authenticated' as const }, schema: schema.publicAddressSchema },
+    async () => ({ publicUrl: rt.publicUrl }),
+  );
+
   app.get<IdParams>(
     `${units}/zones`,
     { config: privilege('datasource.read'), schema: schema.listZonesSchema },
@@ -94,7 +102,17 @@ export function registerProtectionRoutes(
     async (request, reply) => reply.status(202).send(await requestPrune(request.ctx, rt, request.params.id)),
   );
 
-  app.get<IdParams & { Querystring: { limit?: number; cursor?: string; subtree?: boolean; includeRetired?: boolean } }>(
+  app.get<
+    IdParams & {
+      Querystring: {
+        limit?: number;
+        cursor?: string;
+        subtree?: boolean;
+        includeRetired?: boolean;
+        health?: HealthState;
+      };
+    }
+  >(
     `${units}/data-sources`,
     { config: privilege('datasource.read'), schema: schema.listDataSourcesSchema },
     async (request) => listUnitDataSources(request.ctx, request.params.id, request.query),
@@ -155,10 +173,10 @@ export function registerProtectionRoutes(
     listDataSourceJobs(request.ctx, rt, request.params.id, request.query),
   );
 
-  app.get<IdParams & { Querystring: { limit?: number } }>(
+  app.get<IdParams & { Querystring: { limit?: number; cursor?: string } }>(
     `${sources}/snapshots`,
     { config: privilege('datasource.read'), schema: schema.listSnapshotsSchema },
-    async (request) => ({ items: await listDataSourceSnapshots(request.ctx, request.params.id, request.query.limit) }),
+    async (request) => listDataSourceSnapshots(request.ctx, request.params.id, request.query),
   );
 
   app.get<IdParams & { Querystring: { from?: string; to?: string } }>(

@@ -45,6 +45,8 @@ export interface ProtectionRuntime {
   readonly queue: JobQueue;
   /** SHA-256 fingerprint of the certificate the server presents (undefined: HTTPS off). */
   tlsFingerprint(): string | undefined;
+  /** The HTTPS address agents reach the server at (`COFFER_PUBLIC_URL`); null when not configured. */
+  readonly publicUrl: string | null;
 }
 
 export interface ProtectionRuntimeOptions {
@@ -58,6 +60,7 @@ export interface ProtectionRuntimeOptions {
   readonly limits?: Partial<ProtectionLimits>;
   readonly wrapStore?: (zoneId: string, store: BlobStore) => BlobStore;
   readonly fastFilesystem?: boolean;
+  readonly publicUrl?: string | null;
 }
 
 export function createProtectionRuntime(options: ProtectionRuntimeOptions): ProtectionRuntime {
@@ -78,5 +81,6 @@ export function createProtectionRuntime(options: ProtectionRuntimeOptions): Prot
     limits: { ...defaultLimits, ...options.limits },
     queue: options.queue,
     tlsFingerprint: options.tlsFingerprint ?? (() => undefined),
+    publicUrl: options.publicUrl ?? null,
   });
 }

@@ -103,6 +103,40 @@ const dataSource = {
   ],
 } as const;
 
+const health = {
+  type: 'object',
+  description:
+    "The data source's health (docs/agent.md, Data source health): `running` while one of its jobs runs, otherwise the outcome of its last finished backup (ok, warning, failed, missed, never).",
+  properties: {
+    state: { type: 'string', enum: ['ok', 'warning', 'failed', 'missed', 'never', 'running'] },
+    lastOutcome: { type: 'string', enum: ['success', 'warning', 'failed', 'missed', 'never'] },
+    lastFinishedAt: nullableDateTime,
+    lastGoodAt: nullableDateTime,
+    lastGoodAgeSeconds: { type: ['integer', 'null'], minimum: 0 },
+    failedOrMissedSinceGood: { type: 'integer', minimum: 0 },
+    running: { type: 'boolean' },
+    runningJobId: nullableString,
+    agentLastSeenAt: nullableDateTime,
+  },
+  required: [
+    'state',
+    'lastOutcome',
+    'lastFinishedAt',
+    'lastGoodAt',
+    'lastGoodAgeSeconds',
+    'failedOrMissedSinceGood',
+    'running',
+    'runningJobId',
+    'agentLastSeenAt',
+  ],
+} as const;
+
+const dataSourceWithHealth = {
+  type: 'object',
+  properties: { ...dataSource.properties, health },
+  required: [...dataSource.required, 'health'],
+} as const;
+
 const warning = {
   type: 'object',
   properties: { path: { type: 'string' }, error: { type: 'string' } },
@@ -309,21 +343,27 @@ export const createDataSourceSchema = {
 
 export const getDataSourceSchema = {
   tags,
-  summary: 'A data source',
+  summary: 'A data source with its health',
   params: idParams,
-  response: { 200: dataSource, ...errors },
+  response: { 200: dataSourceWithHealth, ...errors },
 } as const;
 
 export const listDataSourcesSchema = {
   tags,
-  summary: 'Data sources of a unit (with subtree=true, of its whole subtree)',
+  summary:
+    'Data sources of a unit (with subtree=true, of its whole subtree) with their health; health=… keeps those in that state',
   params: idParams,
   querystring: {
     type: 'object',
     additionalProperties: false,
-    properties: { ...pageQuery, subtree: { type: 'boolean' }, includeRetired: { type: 'boolean' } },
+    properties: {
+      ...pageQuery,
+      subtree: { type: 'boolean' },
+      includeRetired: { type: 'boolean' },
+      health: health.properties.state,
+    },
   },
-  response: { 200: page(dataSource), ...errors },
+  response: { 200: page(dataSourceWithHealth), ...errors },
 } as const;
 
 export const updateDataSourceSchema = {
@@ -429,12 +469,85 @@ export const cancelJobSchema = {
 
 export const listSnapshotsSchema = {
   tags,
-  summary: 'Snapshots of a data source, newest first',
+  summary: 'Snapshots of a data source, newest first (by snapshot time, then id), paged by cursor',
   params: idParams,
-  querystring: { type: 'object', additionalProperties: false, properties: { limit: pageQuery.limit } },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { limit: pageQuery.limit, cursor: { type: 'string', maxLength: 300 } },
+  },
+  response: { 200: page(snapshot), ...errors },
+} as const;
+
+const count = { type: 'integer', minimum: 0 } as const;
+const day = { type: 'string', format: 'date' } as const;
+
+const consumptionDay = {
+  type: 'object',
+  description: "One UTC day of a data source's raw consumption (the sum of that day's backups).",
+  properties: {
+    day,
+    protectedBytes: count,
+    storedBytes: count,
+    bytesAdded: count,
+    bytesTransferred: count,
+    fileCount: count,
+    durationMs: count,
+    backups: count,
+  },
+  required: [
+    'day',
+    'protectedBytes',
+    'storedBytes',
+    'bytesAdded',
+    'bytesTransferred',
+    'fileCount',
+    'durationMs',
+    'backups',
+  ],
+  additionalProperties: false,
+} as const;
+
+const consumptionSnapshot = {
+  type: 'object',
+  description: 'The raw consumption one backup recorded with its snapshot.',
+  properties: {
+    snapshotId: { type: 'string' },
+    vaultId: { type: 'string' },
+    day,
+    protectedBytes: count,
+    storedBytesUnique: count,
+    bytesAdded: count,
+    bytesTransferred: count,
+    fileCount: count,
+    durationMs: count,
+    recordedAt: dateTime,
+  },
+  required: [
+    'snapshotId',
+    'vaultId',
+    'day',
+    'protectedBytes',
+    'storedBytesUnique',
+    'bytesAdded',
+    'bytesTransferred',
+    'fileCount',
+    'durationMs',
+    'recordedAt',
+  ],
+  additionalProperties: false,
+} as const;
+
+export const publicAddressSchema = {
+  tags,
+  summary: 'The HTTPS address agents reach this server at (COFFER_PUBLIC_URL), or null when it is not configured',
   response: {
-    200: { type: 'object', properties: { items: { type: 'array', items: snapshot } }, required: ['items'] },
-    ...errors,
+    200: {
+      type: 'object',
+      properties: { publicUrl: { type: ['string', 'null'], format: 'uri' } },
+      required: ['publicUrl'],
+    },
+    401: problem,
   },
 } as const;
 
@@ -451,8 +564,8 @@ export const consumptionSchema = {
     200: {
       type: 'object',
       properties: {
-        days: { type: 'array', items: freeObject },
-        snapshots: { type: 'array', items: freeObject },
+        days: { type: 'array', items: consumptionDay },
+        snapshots: { type: 'array', items: consumptionSnapshot },
       },
       required: ['days', 'snapshots'],
     },

@@ -5,7 +5,7 @@ import { createProtectionRuntime, type ProtectionLimits, type ProtectionRuntime 
 
 /** What the server hands the data path (a structural subset of its context). */
 export interface ProtectionServer {
-  readonly config: { readonly dataDir: string };
+  readonly config: { readonly dataDir: string; readonly publicUrl?: string | null };
   readonly database: Database;
   readonly clock: Clock;
   readonly log: Logger;
@@ -20,6 +20,8 @@ export interface ProtectionOptions {
   readonly wrapStore?: (zoneId: string, store: BlobStore) => BlobStore;
   /** Filesystem zones skip fsync (tests only). */
   readonly fastFilesystem?: boolean;
+  /** The agent-facing HTTPS address; overrides the server's `publicUrl` setting (tests). */
+  readonly publicUrl?: string | null;
 }
 
 let processDefaults: ProtectionOptions = {};
@@ -54,5 +56,6 @@ export function runtimeFor(server: ProtectionServer, explicit: ProtectionOptions
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.wrapStore ? { wrapStore: options.wrapStore } : {}),
     ...(options.fastFilesystem ? { fastFilesystem: true } : {}),
+    publicUrl: options.publicUrl !== undefined ? options.publicUrl : (server.config.publicUrl ?? null),
   });
 }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { ProtectionDb } from './db.ts';
+import { type HealthState, healthCondition } from './health.ts';
 import type { AgentCredentialTable, DataSourceTable, EnrolmentTokenTable, VaultTable, ZoneTable } from './tables.ts';
 
 /** Queries of zones, vaults, data sources, enrolment tokens and agent credentials. */
@@ -145,7 +146,7 @@ export async function updateDataSource(
 export async function listDataSources(
   db: ProtectionDb,
   buId: string,
-  options: { subtree: boolean; includeRetired: boolean; limit: number; after?: string },
+  options: { subtree: boolean; includeRetired: boolean; limit: number; after?: string; health?: HealthState },
 ): Promise<DataSourceRow[]> {
   let query = db.selectFrom('protection_data_sources').selectAll();
   query = options.subtree
@@ -153,6 +154,7 @@ export async function listDataSources(
     : query.where('bu_id', '=', buId);
   if (!options.includeRetired) query = query.where('status', '!=', 'retired');
   if (options.after) query = query.where('id', '>', options.after);
+  if (options.health) query = query.where(healthCondition(options.health));
   return query.orderBy('id').limit(options.limit).execute();
 }
 

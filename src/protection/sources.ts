@@ -6,6 +6,7 @@ import { effectiveSetting, getUnit, isInSubtree, renderNamingTemplate } from '..
 import { retireDataSource as retireUsage } from '../usage/index.ts';
 import { callerId, type ProtectionContext } from './context.ts';
 import { protectionDb } from './db.ts';
+import { type HealthState, healthOfSources } from './health.ts';
 import { effectivePolicy, type ProtectionPolicy, validateOverride } from './policy.ts';
 import type { ProtectionRuntime } from './runtime.ts';
 import {
@@ -25,7 +26,15 @@ import {
   updateDataSource,
   type VaultRow,
 } from './source-store.ts';
-import { type DataSourceView, dataSourceView, type VaultView, vaultView, type ZoneView, zoneView } from './views.ts';
+import {
+  type DataSourceView,
+  type DataSourceWithHealth,
+  dataSourceView,
+  type VaultView,
+  vaultView,
+  type ZoneView,
+  zoneView,
+} from './views.ts';
 import { defaultZoneId, type S3ZoneSettings } from './zones.ts';
 
 /** User-facing management of zones, vaults, data sources and enrolment tokens. */
@@ -218,7 +227,7 @@ export async function createDataSource(
     });
   }
   if (await findDataSourceByName(db, input.buId, name)) {
-    throw new ConflictError(`a data source named ${name} already exists in this unit`);
+    throw new ConflictError(`a data source named ${name} already exists in this unit`, { field: 'name' });
   }
   const override = input.policy ? validateOverride(input.policy) : null;
   let vault: VaultRow;
@@ -270,16 +279,27 @@ export async function createDataSource(
   return dataSourceView(row);
 }
 
-export async function getDataSource(ctx: ProtectionContext, id: string): Promise<DataSourceView> {
-  return dataSourceView(await requireDataSource(ctx, id, 'datasource.read'));
+/** Data source rows with their health, in a fixed number of queries (src/protection/health.ts). */
+async function withHealth(ctx: ProtectionContext, rows: readonly DataSourceRow[]): Promise<DataSourceWithHealth[]> {
+  const health = await healthOfSources(protectionDb(ctx.database), rows, ctx.clock.now());
+  return rows.map((row) => ({ ...dataSourceView(row), health: health.get(row.id)! }));
 }
 
-/** Data sources of a unit (and with `subtree`, of every unit below). Requires `datasource.read`. */
+/** A data source with its health. Requires `datasource.read`. */
+export async function getDataSource(ctx: ProtectionContext, id: string): Promise<DataSourceWithHealth> {
+  const [source] = await withHealth(ctx, [await requireDataSource(ctx, id, 'datasource.read')]);
+  return source!;
+}
+
+/**
+ * Data sources of a unit (and with `subtree`, of every unit below) with their health;
+ * `health` keeps those in that state. Requires `datasource.read`.
+ */
 export async function listUnitDataSources(
   ctx: ProtectionContext,
   buId: string,
-  options: { subtree?: boolean; includeRetired?: boolean; limit?: number; cursor?: string },
-): Promise<{ items: DataSourceView[]; nextCursor: string | null }> {
+  options: { subtree?: boolean; includeRetired?: boolean; limit?: number; cursor?: string; health?: HealthState },
+): Promise<{ items: DataSourceWithHealth[]; nextCursor: string | null }> {
   await ctx.access.require('datasource.read', buId, 'Business unit');
   const limit = options.limit ?? 100;
   const rows = await listDataSources(protectionDb(ctx.database), buId, {
@@ -287,8 +307,9 @@ export async function listUnitDataSources(
     includeRetired: options.includeRetired ?? false,
     limit: limit + 1,
     ...(options.cursor ? { after: options.cursor } : {}),
+    ...(options.health ? { health: options.health } : {}),
   });
-  const items = rows.slice(0, limit).map(dataSourceView);
+  const items = await withHealth(ctx, rows.slice(0, limit));
   return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
 }
 
@@ -303,7 +324,9 @@ export async function updateDataSourceDetails(
   const changes: Partial<DataSourceRow> = {};
   if (patch.name !== undefined && patch.name !== row.name) {
     if (await findDataSourceByName(db, row.bu_id, patch.name)) {
-      throw new ConflictError(`a data source named ${patch.name} already exists in this unit`);
+      throw new ConflictError(`a data source named ${patch.name} already exists in this unit`, {
+        field: 'name',
+      });
     }
     changes.name = patch.name;
   }
@@ -385,7 +408,8 @@ export function encodeEnrolmentToken(content: EnrolmentTokenContent): string {
 /**
  * Issues a one-time enrolment token for a data source, valid `ttlMinutes` (default one
  * day). Stored hashed; it carries the server certificate's fingerprint so the agent can
- * pin it. Requires `datasource.update`.
+ * pin it, and the server address: the one asked for, else the configured public address.
+ * Requires `datasource.update`.
  */
 export async function issueEnrolmentToken(
   ctx: ProtectionContext,
@@ -399,7 +423,9 @@ export async function issueEnrolmentToken(
   const expiresAt = now + (input.ttlMinutes ?? 24 * 60) * 60_000;
   const fingerprint = rt.tlsFingerprint() ?? null;
   const secret = randomBytes(32).toString('base64url');
-  const token = encodeEnrolmentToken({ s: secret, f: fingerprint, u: input.serverUrl ?? null });
+  // The request's address wins; otherwise the configured public address (COFFER_PUBLIC_URL).
+  const serverUrl = input.serverUrl ?? rt.publicUrl;
+  const token = encodeEnrolmentToken({ s: secret, f: fingerprint, u: serverUrl });
   const id = newId(now);
   await protectionDb(ctx.database)
     .transaction()
@@ -409,7 +435,7 @@ export async function issueEnrolmentToken(
         data_source_id: dataSourceId,
         token_hash: sha256Hex(secret),
         fingerprint,
-        server_url: input.serverUrl ?? null,
+        server_url: serverUrl,
         expires_at: expiresAt,
         used_at: null,
         created_at: now,
@@ -426,5 +452,5 @@ export async function issueEnrolmentToken(
         trx,
       );
     });
-  return { token, expiresAt: new Date(expiresAt).toISOString(), fingerprint, serverUrl: input.serverUrl ?? null };
+  return { token, expiresAt: new Date(expiresAt).toISOString(), fingerprint, serverUrl };
 }

@@ -1,3 +1,4 @@
+import type { DataSourceHealth } from './health.ts';
 import type { SnapshotRow } from './index-store.ts';
 import type { JobRow } from './job-store.ts';
 import type { DataSourceRow, VaultRow, ZoneRow } from './source-store.ts';
@@ -68,6 +69,11 @@ export interface DataSourceView {
   enrolledAt: string | null;
   lastSeenAt: string | null;
   agentVersion: string | null;
+}
+
+/** A data source as listings and reads show it: with its health. */
+export interface DataSourceWithHealth extends DataSourceView {
+  health: DataSourceHealth;
 }
 
 export function dataSourceView(row: DataSourceRow): DataSourceView {

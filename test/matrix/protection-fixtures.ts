@@ -163,6 +163,13 @@ export const protectionFixtures: readonly MatrixFixture[] = [
   unitRoute('PUT', '/recovery-key', () => ({ publicKey: publicKey(), sealedPrivateKey: { version: 1 } })),
   unitRoute('GET', '/recovery-envelopes'),
   {
+    // Any signed-in principal: the address agents are handed is no secret of a unit.
+    route: 'GET /api/v1/server/public-address',
+    async request() {
+      return { method: 'GET', url: '/api/v1/server/public-address' };
+    },
+  },
+  {
     route: 'GET /api/v1/vaults/:id',
     async request(world) {
       return { method: 'GET', url: `/api/v1/vaults/${await sharedVault(world)}` };

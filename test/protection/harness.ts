@@ -66,12 +66,12 @@ export interface TestAgent {
 
 export async function buildProtectionHarness(
   factory: TestDatabaseFactory,
-  options: { policy?: Record<string, unknown>; clock?: ManualClock } = {},
+  options: { policy?: Record<string, unknown>; clock?: ManualClock; env?: Record<string, string> } = {},
 ): Promise<ProtectionHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffer-protection-'));
   const server = await buildIdentityServer(factory, {
     clock: options.clock ?? new ManualClock(Date.now()),
-    env: { COFFER_DATA_DIR: dataDir },
+    env: { ...options.env, COFFER_DATA_DIR: dataDir },
   });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();

@@ -1,38 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney, formatTotals, parseMoney } from '../../web/src/billing/money.ts';
 import { choicesOf } from '../../web/src/forms/choices.ts';
-import { enrolCommand, formatAge, healthOf, type JobFacts } from '../../web/src/sources/health.ts';
+import { type ApiHealth, enrolCommand, formatAge, healthOf } from '../../web/src/sources/health.ts';
 import { dateDaysAgo, toChartRows } from '../../web/src/usage/usage-series.ts';
 
 const now = Date.parse('2026-03-10T12:00:00Z');
-const job = (status: JobFacts['status'], hoursAgo: number, kind: JobFacts['kind'] = 'backup'): JobFacts => {
-  const at = new Date(now - hoursAgo * 3_600_000).toISOString();
-  return {
-    kind,
-    status,
-    createdAt: at,
-    finishedAt: ['queued', 'running', 'missed'].includes(status) ? null : at,
-    scheduledFor: null,
-  };
-};
+const health = (
+  lastOutcome: ApiHealth['lastOutcome'],
+  hoursAgo: number | null,
+  extra: Partial<ApiHealth> = {},
+): ApiHealth => ({
+  state: lastOutcome === 'success' ? 'ok' : lastOutcome,
+  lastOutcome,
+  lastFinishedAt: hoursAgo === null ? null : new Date(now - hoursAgo * 3_600_000).toISOString(),
+  lastGoodAgeSeconds: hoursAgo !== null && ['success', 'warning'].includes(lastOutcome) ? hoursAgo * 3600 : null,
+  failedOrMissedSinceGood: 0,
+  running: false,
+  ...extra,
+});
 
 describe('data source health', () => {
-  it('reads the last finished backup, runs missed since, and staleness', () => {
-    expect(healthOf([job('success', 2)], now)).toMatchObject({ state: 'ok', lastStatus: 'success', missedSince: 0 });
-    expect(healthOf([job('missed', 1), job('missed', 13), job('success', 25)], now)).toMatchObject({
-      state: 'missed',
-      missedSince: 2,
-      lastStatus: 'success',
-    });
-    expect(healthOf([job('warning', 3)], now).state).toBe('warning');
-    expect(healthOf([job('failed', 3), job('success', 30)], now).state).toBe('failed');
-    expect(healthOf([job('success', 72)], now).state).toBe('stale');
-    expect(healthOf([], now)).toMatchObject({ state: 'never', ageHours: null });
-    expect(healthOf([job('running', 0), job('success', 5), job('success', 1, 'restore')], now)).toMatchObject({
+  it("reads the API's health: last outcome, runs missed since, staleness, running", () => {
+    expect(healthOf(health('success', 2), now)).toMatchObject({ state: 'ok', lastStatus: 'success', missedSince: 0 });
+    expect(
+      healthOf(health('missed', 1, { failedOrMissedSinceGood: 2, lastGoodAgeSeconds: 25 * 3600 }), now),
+    ).toMatchObject({ state: 'missed', missedSince: 2, lastStatus: 'missed' });
+    expect(healthOf(health('warning', 3), now).state).toBe('warning');
+    expect(healthOf(health('failed', 3, { lastGoodAgeSeconds: 30 * 3600 }), now).state).toBe('failed');
+    expect(healthOf(health('success', 72), now).state).toBe('stale');
+    expect(healthOf(health('never', null), now)).toMatchObject({ state: 'never', ageHours: null, lastStatus: null });
+    expect(healthOf(health('success', 5, { state: 'running', running: true }), now)).toMatchObject({
       state: 'ok',
       running: true,
     });
-    expect(formatAge(healthOf([job('success', 5)], now).ageHours)).toBe('5 h ago');
+    expect(formatAge(healthOf(health('success', 5), now).ageHours)).toBe('5 h ago');
     expect(formatAge(50)).toBe('2 d ago');
     expect(formatAge(0.5)).toBe('30 min ago');
   });

@@ -15361,6 +15361,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/server/public-address": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The HTTPS address agents reach this server at (COFFER_PUBLIC_URL), or null when it is not configured */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uri */
+                            publicUrl: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/business-units/{id}/zones": {
         parameters: {
             query?: never;
@@ -16072,7 +16127,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Data sources of a unit (with subtree=true, of its whole subtree) */
+        /** Data sources of a unit (with subtree=true, of its whole subtree) with their health; health=… keeps those in that state */
         get: {
             parameters: {
                 query?: {
@@ -16080,6 +16135,7 @@ export interface paths {
                     cursor?: string;
                     subtree?: boolean;
                     includeRetired?: boolean;
+                    health?: "ok" | "warning" | "failed" | "missed" | "never" | "running";
                 };
                 header?: never;
                 path: {
@@ -16115,6 +16171,23 @@ export interface paths {
                                 /** Format: date-time */
                                 lastSeenAt: string | null;
                                 agentVersion: string | null;
+                                /** @description The data source's health (docs/agent.md, Data source health): `running` while one of its jobs runs, otherwise the outcome of its last finished backup (ok, warning, failed, missed, never). */
+                                health: {
+                                    /** @enum {string} */
+                                    state: "ok" | "warning" | "failed" | "missed" | "never" | "running";
+                                    /** @enum {string} */
+                                    lastOutcome: "success" | "warning" | "failed" | "missed" | "never";
+                                    /** Format: date-time */
+                                    lastFinishedAt: string | null;
+                                    /** Format: date-time */
+                                    lastGoodAt: string | null;
+                                    lastGoodAgeSeconds: number | null;
+                                    failedOrMissedSinceGood: number;
+                                    running: boolean;
+                                    runningJobId: string | null;
+                                    /** Format: date-time */
+                                    agentLastSeenAt: string | null;
+                                };
                             }[];
                             nextCursor: string | null;
                         };
@@ -16351,7 +16424,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A data source */
+        /** A data source with its health */
         get: {
             parameters: {
                 query?: never;
@@ -16388,6 +16461,23 @@ export interface paths {
                             /** Format: date-time */
                             lastSeenAt: string | null;
                             agentVersion: string | null;
+                            /** @description The data source's health (docs/agent.md, Data source health): `running` while one of its jobs runs, otherwise the outcome of its last finished backup (ok, warning, failed, missed, never). */
+                            health: {
+                                /** @enum {string} */
+                                state: "ok" | "warning" | "failed" | "missed" | "never" | "running";
+                                /** @enum {string} */
+                                lastOutcome: "success" | "warning" | "failed" | "missed" | "never";
+                                /** Format: date-time */
+                                lastFinishedAt: string | null;
+                                /** Format: date-time */
+                                lastGoodAt: string | null;
+                                lastGoodAgeSeconds: number | null;
+                                failedOrMissedSinceGood: number;
+                                running: boolean;
+                                runningJobId: string | null;
+                                /** Format: date-time */
+                                agentLastSeenAt: string | null;
+                            };
                         };
                     };
                 };
@@ -17240,11 +17330,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Snapshots of a data source, newest first */
+        /** Snapshots of a data source, newest first (by snapshot time, then id), paged by cursor */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
+                    cursor?: string;
                 };
                 header?: never;
                 path: {
@@ -17275,6 +17366,7 @@ export interface paths {
                                 /** Format: date-time */
                                 committedAt: string;
                             }[];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -17382,10 +17474,29 @@ export interface paths {
                     content: {
                         "application/json": {
                             days: {
-                                [key: string]: unknown;
+                                /** Format: date */
+                                day: string;
+                                protectedBytes: number;
+                                storedBytes: number;
+                                bytesAdded: number;
+                                bytesTransferred: number;
+                                fileCount: number;
+                                durationMs: number;
+                                backups: number;
                             }[];
                             snapshots: {
-                                [key: string]: unknown;
+                                snapshotId: string;
+                                vaultId: string;
+                                /** Format: date */
+                                day: string;
+                                protectedBytes: number;
+                                storedBytesUnique: number;
+                                bytesAdded: number;
+                                bytesTransferred: number;
+                                fileCount: number;
+                                durationMs: number;
+                                /** Format: date-time */
+                                recordedAt: string;
                             }[];
                         };
                     };

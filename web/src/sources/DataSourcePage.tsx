@@ -51,7 +51,8 @@ export default function DataSourcePage({ params, me }: { params: Record<string, 
   const source = useQuery({
     queryKey: ['data-source', id],
     queryFn: () => call(api.GET('/api/v1/data-sources/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) => (q.state.data?.status === 'pending' ? 3000 : false),
+    // Pending: watch for enrolment; otherwise keep the health current.
+    refetchInterval: (q) => (q.state.data?.status === 'pending' ? 3000 : 15_000),
   });
   if (!source.data) return <QueryState isLoading={source.isLoading} error={source.error} label="the data source" />;
   const current = source.data;
@@ -121,6 +122,7 @@ function BackupNow({ source }: { source: DataSource }) {
           await call(api.POST('/api/v1/data-sources/{id}/backups', { params: { path: { id: source.id } }, body: {} }));
           notifications.show({ message: 'Backup queued; the agent starts it at its next poll', color: 'green' });
           await queryClient.invalidateQueries({ queryKey: ['jobs', source.id] });
+          await queryClient.invalidateQueries({ queryKey: ['data-source', source.id] });
           setQuery({ tab: 'jobs' }, { replace: true });
         } catch (error) {
           notifications.show({ message: errorText(error), color: 'red', title: 'Backup not started' });
@@ -185,13 +187,25 @@ function Overview({ source, me }: { source: DataSource; me: Me }) {
   );
 }
 
+/** Enrolment starts from the server's configured public address (COFFER_PUBLIC_URL), which may be overridden. */
 function Enrolment({ source }: { source: DataSource }) {
+  const address = useQuery({
+    queryKey: ['server', 'public-address'],
+    staleTime: 5 * 60_000,
+    queryFn: () => call(api.GET('/api/v1/server/public-address')),
+  });
+  if (address.isLoading) return <QueryState isLoading label="the server address" error={null} />;
+  const fallback = window.location.protocol === 'https:' ? window.location.origin : '';
+  return <EnrolmentForm source={source} defaultServerUrl={address.data?.publicUrl ?? fallback} />;
+}
+
+function EnrolmentForm({ source, defaultServerUrl }: { source: DataSource; defaultServerUrl: string }) {
   const [issued, setIssued] = useState<EnrolmentToken | null>(null);
   const [busy, setBusy] = useState(false);
   const { form, general, showProblem, inputProps } = useApiForm({
     operation: 'POST /api/v1/data-sources/{id}/enrolment-tokens',
     initialValues: {
-      serverUrl: window.location.protocol === 'https:' ? window.location.origin : '',
+      serverUrl: defaultServerUrl,
       ttlMinutes: 60 as number | string,
     },
   });
@@ -226,7 +240,7 @@ function Enrolment({ source }: { source: DataSource }) {
           <Stack gap="sm">
             <TextInput
               label="Server address for agents"
-              description="The HTTPS address the machine reaches this server at; it goes into the token"
+              description="The HTTPS address the machine reaches this server at (the server's configured address unless changed here); it goes into the token"
               placeholder="https://backup.example.com:8443"
               {...inputProps('serverUrl')}
             />
@@ -440,54 +454,67 @@ function Jobs({ source, me }: { source: DataSource; me: Me }) {
 }
 
 function Snapshots({ source }: { source: DataSource }) {
+  const pages = useCursorPages(source.id);
   const snapshots = useQuery({
-    queryKey: ['snapshots', source.id],
+    queryKey: ['snapshots', source.id, 'page', pages.cursor],
     queryFn: () =>
       call(
-        api.GET('/api/v1/data-sources/{id}/snapshots', { params: { path: { id: source.id }, query: { limit: 100 } } }),
+        api.GET('/api/v1/data-sources/{id}/snapshots', {
+          params: { path: { id: source.id }, query: { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) } },
+        }),
       ),
   });
   if (!snapshots.data) return <QueryState isLoading={snapshots.isLoading} error={snapshots.error} label="snapshots" />;
   return (
-    <Table striped data-testid="snapshots-table">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Time</Table.Th>
-          <Table.Th>Protected</Table.Th>
-          <Table.Th>Stored</Table.Th>
-          <Table.Th>New in this snapshot</Table.Th>
-          <Table.Th>Identifier</Table.Th>
-          <Table.Th aria-label="Actions" />
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {snapshots.data.items.length === 0 ? (
+    <Stack>
+      <Table striped data-testid="snapshots-table">
+        <Table.Thead>
           <Table.Tr>
-            <Table.Td colSpan={6}>
-              <Text size="sm" c="dimmed">
-                No snapshot yet.
-              </Text>
-            </Table.Td>
+            <Table.Th>Time</Table.Th>
+            <Table.Th>Protected</Table.Th>
+            <Table.Th>Stored</Table.Th>
+            <Table.Th>New in this snapshot</Table.Th>
+            <Table.Th>Identifier</Table.Th>
+            <Table.Th aria-label="Actions" />
           </Table.Tr>
-        ) : null}
-        {snapshots.data.items.map((snapshot) => (
-          <Table.Tr key={snapshot.id}>
-            <Table.Td>{formatDateTime(snapshot.time)}</Table.Td>
-            <Table.Td>{formatBytes(snapshot.plainBytes)}</Table.Td>
-            <Table.Td>{formatBytes(snapshot.storedBytes)}</Table.Td>
-            <Table.Td>{formatBytes(snapshot.uniqueBytes)}</Table.Td>
-            <Table.Td>
-              <Code>{snapshot.id.slice(0, 12)}</Code>
-            </Table.Td>
-            <Table.Td>
-              <Button size="xs" variant="default" onClick={() => setQuery({ tab: 'restore', snapshot: snapshot.id })}>
-                Restore…
-              </Button>
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+        </Table.Thead>
+        <Table.Tbody>
+          {snapshots.data.items.length === 0 ? (
+            <Table.Tr>
+              <Table.Td colSpan={6}>
+                <Text size="sm" c="dimmed">
+                  No snapshot yet.
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ) : null}
+          {snapshots.data.items.map((snapshot) => (
+            <Table.Tr key={snapshot.id}>
+              <Table.Td>{formatDateTime(snapshot.time)}</Table.Td>
+              <Table.Td>{formatBytes(snapshot.plainBytes)}</Table.Td>
+              <Table.Td>{formatBytes(snapshot.storedBytes)}</Table.Td>
+              <Table.Td>{formatBytes(snapshot.uniqueBytes)}</Table.Td>
+              <Table.Td>
+                <Code>{snapshot.id.slice(0, 12)}</Code>
+              </Table.Td>
+              <Table.Td>
+                <Button size="xs" variant="default" onClick={() => setQuery({ tab: 'restore', snapshot: snapshot.id })}>
+                  Restore…
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Pager
+        label="Snapshots"
+        page={pages.page}
+        hasPrevious={pages.hasPrevious}
+        nextCursor={snapshots.data.nextCursor}
+        onPrevious={pages.previous}
+        onNext={pages.next}
+      />
+    </Stack>
   );
 }
 

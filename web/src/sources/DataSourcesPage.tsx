@@ -4,6 +4,7 @@ import {
   Button,
   Group,
   Modal,
+  Select,
   Stack,
   Switch,
   Table,
@@ -21,7 +22,7 @@ import { api, call } from '../api/client.ts';
 import type { DataSource, Me } from '../api/types.ts';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
-import { errorText, QueryState } from '../components/QueryState.tsx';
+import { QueryState } from '../components/QueryState.tsx';
 import { useCursorPages } from '../components/use-cursor-pages.ts';
 import { useApiForm } from '../forms/use-api-form.ts';
 import { UnitName } from '../hierarchy/UnitName.tsx';
@@ -29,24 +30,32 @@ import { useCurrentUnitId } from '../hierarchy/unit-queries.ts';
 import { handleLinkClick, navigate } from '../routing/router.tsx';
 import { buildPath } from '../routing/routes.ts';
 import { hasPrivilege } from '../session/use-me.ts';
-import { formatAge, healthColors, healthOf } from './health.ts';
+import { formatAge, type HealthFilter, healthColors, healthFilters, healthOf } from './health.ts';
 
 /** Data sources of a unit's subtree with their health; new ones are created here (then enrolled). */
 export default function DataSourcesPage({ me }: { me: Me }) {
   const unitId = useCurrentUnitId();
   const [subtree, setSubtree] = useState(true);
   const [includeRetired, setIncludeRetired] = useState(false);
+  const [health, setHealth] = useState<HealthFilter | null>(null);
   const [creating, setCreating] = useState(false);
-  const pages = useCursorPages(JSON.stringify([unitId, subtree, includeRetired]));
+  const pages = useCursorPages(JSON.stringify([unitId, subtree, includeRetired, health]));
   const sources = useQuery({
-    queryKey: ['data-sources', unitId, subtree, includeRetired, pages.cursor],
+    queryKey: ['data-sources', unitId, subtree, includeRetired, health, pages.cursor],
+    refetchInterval: 15_000,
     enabled: Boolean(unitId),
     queryFn: () =>
       call(
         api.GET('/api/v1/business-units/{id}/data-sources', {
           params: {
             path: { id: unitId ?? '' },
-            query: { subtree, includeRetired, limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
+            query: {
+              subtree,
+              includeRetired,
+              limit: 25,
+              ...(health ? { health } : {}),
+              ...(pages.cursor ? { cursor: pages.cursor } : {}),
+            },
           },
         }),
       ),
@@ -63,6 +72,15 @@ export default function DataSourcesPage({ me }: { me: Me }) {
       </Group>
       <Group align="flex-end">
         <UnitScope unitId={unitId} subtree={subtree} onSubtreeChange={setSubtree} />
+        <Select
+          label="Health"
+          placeholder="Any"
+          data={healthFilters.map((filter) => ({ value: filter.value, label: filter.label }))}
+          value={health}
+          onChange={(value) => setHealth(value as HealthFilter | null)}
+          clearable
+          w={180}
+        />
         <Switch
           label="Show retired"
           checked={includeRetired}
@@ -89,7 +107,7 @@ export default function DataSourcesPage({ me }: { me: Me }) {
                 <Table.Tr>
                   <Table.Td colSpan={6}>
                     <Text size="sm" c="dimmed">
-                      No data source here yet.
+                      {health ? 'No data source in this state.' : 'No data source here yet.'}
                     </Text>
                   </Table.Td>
                 </Table.Tr>
@@ -150,45 +168,18 @@ export default function DataSourcesPage({ me }: { me: Me }) {
   );
 }
 
-/**
- * The last backup's outcome and age, and missed runs, from the source's recent jobs. The
- * listing does not carry them (docs/web-console.md, API gaps), so each row asks.
- */
-export function HealthCell({ source }: { source: DataSource }) {
-  const jobs = useQuery({
-    queryKey: ['jobs', source.id, 'health'],
-    refetchInterval: 15_000,
-    queryFn: () =>
-      call(
-        api.GET('/api/v1/data-sources/{id}/jobs', {
-          params: { path: { id: source.id }, query: { kind: 'backup', limit: 10 } },
-        }),
-      ),
-  });
-  if (!jobs.data) {
-    if (jobs.error) {
-      return (
-        <Tooltip label={errorText(jobs.error)}>
-          <Text size="sm" c="red.8" data-testid="source-health">
-            health unknown
-          </Text>
-        </Tooltip>
-      );
-    }
-    return (
-      <Text size="sm" c="dimmed" aria-label="Loading health">
-        …
-      </Text>
-    );
-  }
-  const health = healthOf(jobs.data.items, Date.now());
+/** The last backup's outcome and age, runs missed since and a running job, as the API lists them. */
+export function HealthCell({ source }: { source: Pick<DataSource, 'health'> }) {
+  const health = healthOf(source.health, Date.now());
   const label =
     health.state === 'never'
       ? 'no backup yet'
-      : `${health.lastStatus ?? 'missed'}, ${formatAge(health.ageHours)}${health.missedSince > 0 ? `, ${health.missedSince} missed since` : ''}`;
+      : `${health.lastStatus ?? 'missed'}, ${formatAge(health.ageHours)}${health.missedSince > 0 ? `, ${health.missedSince} failed or missed since the last good one` : ''}`;
   return (
     <Group gap={6} wrap="nowrap" data-testid="source-health">
-      <Tooltip label={`Health: ${health.state}`}>
+      <Tooltip
+        label={`Health: ${health.state}${health.goodAgeHours !== null ? `; last good backup ${formatAge(health.goodAgeHours)}` : ''}`}
+      >
         <Badge variant="dot" color={healthColors[health.state]}>
           {health.state}
         </Badge>
@@ -211,7 +202,6 @@ function CreateSourceForm({ unitId, onDone }: { unitId: string; onDone(): void }
     initialValues: { hostname: '', os: '', name: '', paths: '' },
     fields: ['hostname', 'os', 'name'],
     problemFields: ['policy'],
-    codeFields: { conflict: 'name' },
   });
   const handleSubmit = form.onSubmit(async (values) => {
     setBusy(true);

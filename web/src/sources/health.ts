@@ -1,17 +1,20 @@
-// A data source's health as the console shows it, from its most recent backup jobs: the
-// last finished backup's outcome and age, runs missed since, and whether one runs now.
+// A data source's health as the console shows it, from the health the API lists with each
+// data source (docs/agent.md, "Data source health"): the last finished backup's outcome and
+// age, failed or missed runs since the last good one, and whether a job runs now.
 
 export type JobStatus = 'queued' | 'running' | 'success' | 'warning' | 'failed' | 'missed' | 'cancelled';
 
-/** What health needs of a job (a subset of the API's job). */
-export interface JobFacts {
-  kind: 'backup' | 'restore';
-  status: JobStatus;
-  createdAt: string;
-  finishedAt: string | null;
-  scheduledFor: string | null;
+/** The health the API gives each data source (a subset of it). */
+export interface ApiHealth {
+  state: 'ok' | 'warning' | 'failed' | 'missed' | 'never' | 'running';
+  lastOutcome: 'success' | 'warning' | 'failed' | 'missed' | 'never';
+  lastFinishedAt: string | null;
+  lastGoodAgeSeconds: number | null;
+  failedOrMissedSinceGood: number;
+  running: boolean;
 }
 
+/** The server's states without `running` (shown as its own badge), plus `stale`. */
 export type HealthState = 'ok' | 'warning' | 'failed' | 'missed' | 'never' | 'stale';
 
 export interface Health {
@@ -22,40 +25,49 @@ export interface Health {
   lastAt: string | null;
   /** Hours since then. */
   ageHours: number | null;
-  /** Missed runs newer than the last finished backup. */
+  /** Hours since the last good backup. */
+  goodAgeHours: number | null;
+  /** Failed or missed runs after the last good backup. */
   missedSince: number;
   running: boolean;
 }
 
 /**
- * Health from jobs, newest first. A backup older than `staleAfterHours` makes an otherwise
- * good source `stale`; missed runs after the last backup make it `missed`.
+ * The console's reading of the API's health: the last outcome's state (a running job is a
+ * separate flag), and `stale` for a good source whose last good backup is older than
+ * `staleAfterHours`.
  */
-export function healthOf(jobs: readonly JobFacts[], now: number, staleAfterHours = 48): Health {
-  const backups = jobs.filter((job) => job.kind === 'backup');
-  const running = backups.some((job) => job.status === 'running' || job.status === 'queued');
-  let missedSince = 0;
-  let last: JobFacts | null = null;
-  for (const job of backups) {
-    if (job.status === 'missed') {
-      missedSince++;
-      continue;
-    }
-    if (job.status === 'success' || job.status === 'warning' || job.status === 'failed') {
-      last = job;
-      break;
-    }
-  }
-  const lastAt = last ? (last.finishedAt ?? last.createdAt) : null;
+export function healthOf(health: ApiHealth, now: number, staleAfterHours = 48): Health {
+  const outcome = health.lastOutcome;
+  const lastAt = health.lastFinishedAt;
   const ageHours = lastAt ? Math.max(0, (now - Date.parse(lastAt)) / 3_600_000) : null;
-  let state: HealthState;
-  if (!last) state = missedSince > 0 ? 'missed' : 'never';
-  else if (last.status === 'failed') state = 'failed';
-  else if (missedSince > 0) state = 'missed';
-  else if (ageHours !== null && ageHours > staleAfterHours) state = 'stale';
-  else state = last.status === 'warning' ? 'warning' : 'ok';
-  return { state, lastStatus: last?.status ?? null, lastAt, ageHours, missedSince, running };
+  const goodAgeHours = health.lastGoodAgeSeconds === null ? null : health.lastGoodAgeSeconds / 3600;
+  let state: HealthState = outcome === 'success' ? 'ok' : outcome;
+  if ((state === 'ok' || state === 'warning') && goodAgeHours !== null && goodAgeHours > staleAfterHours) {
+    state = 'stale';
+  }
+  return {
+    state,
+    lastStatus: outcome === 'never' ? null : outcome,
+    lastAt,
+    ageHours,
+    goodAgeHours,
+    missedSince: health.failedOrMissedSinceGood,
+    running: health.running,
+  };
 }
+
+/** The health filter of the data source list (the API's `health` values). */
+export const healthFilters = [
+  { value: 'ok', label: 'OK' },
+  { value: 'warning', label: 'Warning' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'missed', label: 'Missed' },
+  { value: 'never', label: 'Never backed up' },
+  { value: 'running', label: 'Running now' },
+] as const;
+
+export type HealthFilter = (typeof healthFilters)[number]['value'];
 
 /** "3 h ago", "2 d ago", "just now". */
 export function formatAge(hours: number | null): string {

@@ -35,6 +35,7 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
   let page: Page;
   let agent: AgentProcess | undefined;
   let httpsUrl = '';
+  let publicUrl = '';
   const admin = {
     email: '',
     password: '',
@@ -47,12 +48,16 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     await ensureWebBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'coffer-web-e2e-'));
+    const tlsPort = await freePort();
+    publicUrl = `https://127.0.0.1:${tlsPort}`;
     server = await startServerProcess(
       {
         COFFER_DATA_DIR: dataDir,
         COFFER_PORT: '0',
         // Agents talk HTTPS only (they pin the generated certificate); the browser uses the loopback HTTP port.
-        COFFER_TLS_PORT: String(await freePort()),
+        COFFER_TLS_PORT: String(tlsPort),
+        // The enrolment form starts from it; the token carries it to the agent.
+        COFFER_PUBLIC_URL: publicUrl,
         COFFER_LOG_LEVEL: 'warn',
         COFFER_WORKER_CONCURRENCY: '1',
       },
@@ -400,7 +405,9 @@ describe('web console in a real browser', { timeout: 90_000 }, () => {
     await dialog.getByRole('button', { name: 'Add data source' }).click();
     await until(() => page.getByTestId('source-status').textContent()).toBe('not enrolled');
 
-    await field(page, 'Server address for agents').fill(httpsUrl);
+    // Prefilled with the configured public address (COFFER_PUBLIC_URL), which is where HTTPS listens.
+    expect(publicUrl).toBe(httpsUrl.replace(/\/$/, ''));
+    await until(() => field(page, 'Server address for agents').inputValue()).toBe(publicUrl);
     await page.getByRole('button', { name: 'Create enrolment token' }).click();
     const command = (await page.getByTestId('enrol-command').textContent()) ?? '';
     await screenshot(page, '16-enrolment');

@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from '../agent/agent-cli.ts';
 import { registerRepoCommands } from '../agent/repo-cli.ts';
-import { CofferError } from '../platform/index.ts';
 import { version } from './version.ts';
 
+// Nothing here imports the platform (database drivers, logger, job queue) at load time:
+// `coffer repo …` runs on a backup machine and must start fast and small; the commands that
+// need the platform load it when they run.
 function fail(error: unknown): never {
-  if (error instanceof CofferError) {
-    process.stderr.write(`coffer: ${error.message}\n`);
-  } else if (error instanceof Error) {
+  if (error instanceof Error) {
     process.stderr.write(`coffer: ${error.message}\n`);
     if (process.env.COFFER_DEBUG) process.stderr.write(`${error.stack}\n`);
   } else {

@@ -57,7 +57,7 @@ function productFor(subscriptionCurrency: string, input: ProductInput, index?: n
 }
 
 function duplicateName(error: unknown, what: string): never {
-  if (isUniqueViolation(error)) throw new ConflictError(`${what} with this name already exists`);
+  if (isUniqueViolation(error)) throw new ConflictError(`${what} with this name already exists`, { field: 'name' });
   throw error;
 }
 
@@ -102,7 +102,7 @@ export async function createSubscription(
     .transaction()
     .execute(async (trx) => {
       if (await findSubscriptionByName(trx, ownerBuId, name)) {
-        throw new ConflictError('a subscription with this name already exists');
+        throw new ConflictError('a subscription with this name already exists', { field: 'name' });
       }
       await insertSubscription(trx, row);
       for (const product of products) await insertProduct(trx, product);

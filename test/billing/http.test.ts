@@ -71,6 +71,23 @@ describeEachDatabase('usage and billing over HTTP', (factory) => {
     });
     expect(created.statusCode).toBe(201);
     const subscription = created.json() as { id: string };
+    // A name already taken is a conflict that names its field, for the console to show it there.
+    const again = await call(admin, 'POST', `/api/v1/business-units/${server.rootId}/billing/subscriptions`, {
+      name: 'Wholesale',
+      currency: 'EUR',
+      products: [{ name: 'Storage', metric: 'stored', valueMode: 'average', unitPrice: 250, currency: 'EUR' }],
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ field: 'name' });
+    const product = await call(admin, 'POST', `/api/v1/billing/subscriptions/${subscription.id}/products`, {
+      name: 'Storage',
+      metric: 'stored',
+      valueMode: 'average',
+      unitPrice: 1,
+      currency: 'EUR',
+    });
+    expect(product.statusCode, product.body).toBe(409);
+    expect(product.json()).toMatchObject({ field: 'name' });
     const contract = await call(admin, 'POST', '/api/v1/billing/contracts', {
       subscriptionId: subscription.id,
       customerBuId: reseller,

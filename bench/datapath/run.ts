@@ -47,7 +47,9 @@ class TimedConnection extends ServerConnection {
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string; httpsUrl: string }> {
-  const child = spawn(process.execPath, [cofferBin, 'server'], {
+  // BENCH_SERVER_PROFILE=dir writes the server's CPU profile there (summary: bench/engine/profile-summary.ts).
+  const profile = process.env.BENCH_SERVER_PROFILE;
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), cofferBin, 'server'], {
     env: {
       ...process.env,
       COFFER_DATA_DIR: dataDir,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CofferError, NotFoundError, ValidationError } from '../platform/index.ts';
 import type { AgentIdentity } from './agent-identity.ts';
+import { releaseBody } from './body-pool.ts';
 import { commitSnapshot, missingBlobs } from './catalog.ts';
 import { authenticateAgent, enrolAgent } from './enrolment.ts';
 import { protectionErrorStatuses } from './errors.ts';
@@ -211,8 +212,12 @@ export function registerAgentRoutes(app: FastifyInstance, rt: ProtectionRuntime)
       const key = parseObjectKey(rawKey);
       const bytes = bodyBytes(request);
       let created = true;
-      if (key.kind === 'snapshot') created = (await commitSnapshot(rt, access, key.id, bytes)).created;
-      else await putObject(rt, access, key, bytes);
+      try {
+        if (key.kind === 'snapshot') created = (await commitSnapshot(rt, access, key.id, bytes)).created;
+        else await putObject(rt, access, key, bytes);
+      } finally {
+        releaseBody(request);
+      }
       return reply.status(201).send({ key: rawKey, size: bytes.byteLength, created });
     }),
   );
@@ -233,10 +238,14 @@ export function registerAgentRoutes(app: FastifyInstance, rt: ProtectionRuntime)
     async (request) => {
       await vaultAccess(rt, agentOf(request), request.params.vaultId, undefined);
       const bytes = bodyBytes(request);
-      if (bytes.byteLength % 32 !== 0) throw new ValidationError('the body must be whole 32-byte blob IDs');
       const ids: string[] = [];
-      for (let at = 0; at < bytes.byteLength; at += 32)
-        ids.push(Buffer.from(bytes.subarray(at, at + 32)).toString('hex'));
+      try {
+        if (bytes.byteLength % 32 !== 0) throw new ValidationError('the body must be whole 32-byte blob IDs');
+        for (let at = 0; at < bytes.byteLength; at += 32)
+          ids.push(Buffer.from(bytes.subarray(at, at + 32)).toString('hex'));
+      } finally {
+        releaseBody(request);
+      }
       return { checked: ids.length, missing: await missingBlobs(rt, request.params.vaultId, ids) };
     },
   );
@@ -259,6 +268,10 @@ export function registerAgentRoutes(app: FastifyInstance, rt: ProtectionRuntime)
   app.post(
     `${base}/link-test`,
     { config: agentAccess, schema: schema.linkTestSchema, onRequest: authenticate, bodyLimit: 64 * 1024 * 1024 },
-    async (request) => ({ receivedBytes: bodyBytes(request).byteLength }),
+    async (request) => {
+      const receivedBytes = bodyBytes(request).byteLength;
+      releaseBody(request);
+      return { receivedBytes };
+    },
   );
 }

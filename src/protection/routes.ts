@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAgentRoutes } from './agent-routes.ts';
+import { registerOctetStreamParser } from './body-pool.ts';
 import type { HealthState } from './health.ts';
 import { cancelJob, getJob, listDataSourceJobs, requestBackup } from './jobs.ts';
 import { getConsumption, getVaultDetail, listDataSourceSnapshots } from './reads.ts';
@@ -44,11 +45,7 @@ export function registerProtectionRoutes(
 ): ProtectionRuntime {
   const rt = runtimeFor(server, options);
   if (!app.hasContentTypeParser('application/octet-stream')) {
-    app.addContentTypeParser(
-      'application/octet-stream',
-      { parseAs: 'buffer', bodyLimit: rt.limits.maxPackBytes + 1024 * 1024 },
-      (_request, body, done) => done(null, body),
-    );
+    registerOctetStreamParser(app, rt.limits.maxPackBytes + 1024 * 1024);
   }
   registerAgentRoutes(app, rt);
   const units = '/api/v1/business-units/:id';

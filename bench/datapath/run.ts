@@ -49,16 +49,20 @@ class TimedConnection extends ServerConnection {
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string; httpsUrl: string }> {
   // BENCH_SERVER_PROFILE=dir writes the server's CPU profile there (summary: bench/engine/profile-summary.ts).
   const profile = process.env.BENCH_SERVER_PROFILE;
-  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), cofferBin, 'server'], {
-    env: {
-      ...process.env,
-      COFFER_DATA_DIR: dataDir,
-      COFFER_PORT: '0',
-      COFFER_TLS_PORT: '0',
-      COFFER_LOG_LEVEL: 'warn',
+  const child = spawn(
+    process.execPath,
+    [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), cofferBin, 'server'],
+    {
+      env: {
+        ...process.env,
+        COFFER_DATA_DIR: dataDir,
+        COFFER_PORT: '0',
+        COFFER_TLS_PORT: '0',
+        COFFER_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   let output = '';
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {

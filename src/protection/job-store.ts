@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ProtectionDb } from './db.ts';
+import { chunked, insertBatch, type ProtectionDb } from './db.ts';
 import type { JobStatus, JobTable, RestoreGroupTable } from './tables.ts';
 
 /** Queries of agent jobs, schedule state and restore groups. */
@@ -158,21 +158,39 @@ export async function lastFinishedBackup(db: ProtectionDb, dataSourceId: string)
     .executeTakeFirst();
 }
 
-/** The latest backup job of a data source finished at or before `at` in one of `statuses`. */
-export async function lastBackupIn(
+/**
+ * For each of `dataSourceIds`, its latest backup with one of `statuses` finished at or before
+ * `at` (ties: the larger id): one query per batch of sources, not one per source.
+ */
+export async function lastBackupsIn(
   db: ProtectionDb,
-  dataSourceId: string,
+  dataSourceIds: readonly string[],
   statuses: readonly JobStatus[],
   at: number,
-): Promise<JobRow | undefined> {
-  return db
-    .selectFrom('protection_jobs')
-    .selectAll()
-    .where('data_source_id', '=', dataSourceId)
-    .where('kind', '=', 'backup')
-    .where('status', 'in', [...statuses])
-    .where('finished_at', '<=', at)
-    .orderBy('finished_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+): Promise<Map<string, JobRow>> {
+  const latest = new Map<string, JobRow>();
+  for (const batch of chunked(dataSourceIds, insertBatch)) {
+    const rows = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('protection_jobs')
+          .selectAll()
+          .select((inner) =>
+            inner.fn
+              .agg<number>('row_number')
+              .over((over) => over.partitionBy('data_source_id').orderBy('finished_at', 'desc').orderBy('id', 'desc'))
+              .as('position'),
+          )
+          .where('data_source_id', 'in', batch)
+          .where('kind', '=', 'backup')
+          .where('status', 'in', [...statuses])
+          .where('finished_at', '<=', at)
+          .as('ranked'),
+      )
+      .selectAll()
+      .where('position', '=', 1)
+      .execute();
+    for (const { position: _position, ...job } of rows) latest.set(job.data_source_id, job);
+  }
+  return latest;
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ProtectionDb } from './db.ts';
+import { chunked, insertBatch, type ProtectionDb } from './db.ts';
 import type { DailyUsageTable, SnapshotUsageTable } from './tables.ts';
 
 export type DailyUsageRow = Selectable<DailyUsageTable>;
@@ -109,4 +109,66 @@ export async function latestDailyUsage(
     .orderBy('day', 'desc')
     .limit(1)
     .executeTakeFirst();
+}
+
+/** For each of `dataSourceIds`, its latest snapshot record: one query per batch of sources. */
+export async function latestSnapshotUsages(
+  db: ProtectionDb,
+  dataSourceIds: readonly string[],
+): Promise<Map<string, Selectable<SnapshotUsageTable>>> {
+  const latest = new Map<string, Selectable<SnapshotUsageTable>>();
+  for (const batch of chunked(dataSourceIds, insertBatch)) {
+    const rows = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('protection_snapshot_usage')
+          .selectAll()
+          .select((inner) =>
+            inner.fn
+              .agg<number>('row_number')
+              .over((over) =>
+                over.partitionBy('data_source_id').orderBy('recorded_at', 'desc').orderBy('snapshot_id', 'desc'),
+              )
+              .as('position'),
+          )
+          .where('data_source_id', 'in', batch)
+          .as('ranked'),
+      )
+      .selectAll()
+      .where('position', '=', 1)
+      .execute();
+    for (const { position: _position, ...row } of rows) latest.set(row.data_source_id, row);
+  }
+  return latest;
+}
+
+/** For each of `dataSourceIds`, its most recent day record at or before `day`: one query per batch. */
+export async function latestDailyUsages(
+  db: ProtectionDb,
+  dataSourceIds: readonly string[],
+  day: number,
+): Promise<Map<string, DailyUsageRow>> {
+  const latest = new Map<string, DailyUsageRow>();
+  for (const batch of chunked(dataSourceIds, insertBatch)) {
+    const rows = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('protection_daily_usage')
+          .selectAll()
+          .select((inner) =>
+            inner.fn
+              .agg<number>('row_number')
+              .over((over) => over.partitionBy('data_source_id').orderBy('day', 'desc'))
+              .as('position'),
+          )
+          .where('data_source_id', 'in', batch)
+          .where('day', '<=', day)
+          .as('ranked'),
+      )
+      .selectAll()
+      .where('position', '=', 1)
+      .execute();
+    for (const { position: _position, ...row } of rows) latest.set(row.data_source_id, row);
+  }
+  return latest;
 }

@@ -121,13 +121,25 @@ describeEachDatabase('schedules, missed runs and job outcomes', (factory) => {
 
   it('gives reports each data source’s last outcome, sizes and agent contact', async () => {
     const provider: DataSourceProvider = createDataSourceStatusProvider(harness.server.database);
+    const idle = await harness.createDataSource({ hostname: 'idle-host' });
     const statuses = await provider.listForSubtree(harness.unitId, clock.now() + 1000);
+    // Each source gets its own figures (they are read for all sources at once).
+    expect(statuses.find((status) => status.id === idle)).toMatchObject({
+      lastOutcome: 'never',
+      lastRunAt: null,
+      lastGoodAt: null,
+      protectedBytes: 0,
+      storedBytes: 0,
+      warnings: [],
+    });
     const mine = statuses.find((status) => status.id === dataSourceId);
     expect(mine).toMatchObject({
       lastOutcome: 'warning',
       warnings: ['/etc/locked.db: EBUSY: resource busy or locked'],
     });
     expect(mine?.protectedBytes).toBeGreaterThan(0);
+    expect(mine?.storedBytes).toBeGreaterThan(0);
+    expect(mine?.lastGoodAt).not.toBeNull();
     expect(mine?.agentLastSeenAt).not.toBeNull();
   });
 });

@@ -20,6 +20,7 @@ import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import type { ApiKey, Me } from '../api/types.ts';
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
@@ -93,15 +94,7 @@ export default function ApiKeysPage({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {keys.data.items.length === 0 ? (
-                <Table.Tr>
-                  <Table.Td colSpan={8}>
-                    <Text size="sm" c="dimmed">
-                      No API key.
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ) : null}
+              {keys.data.items.length === 0 ? <EmptyRow columns={8}>No API key.</EmptyRow> : null}
               {keys.data.items.map((key) => (
                 <Table.Tr key={key.id}>
                   <Table.Td>{key.name}</Table.Td>

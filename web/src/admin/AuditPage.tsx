@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import type { AuditEntry, Me, QueryOf } from '../api/types.ts';
 import { querySchema } from '../api/types.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { errorText, QueryState } from '../components/QueryState.tsx';
 import { useCursorPages } from '../components/use-cursor-pages.ts';
@@ -143,15 +144,7 @@ export default function AuditPage(_props: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {entries.data.items.length === 0 ? (
-                <Table.Tr>
-                  <Table.Td colSpan={7}>
-                    <Text size="sm" c="dimmed">
-                      No entry matches.
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ) : null}
+              {entries.data.items.length === 0 ? <EmptyRow columns={7}>No entry matches.</EmptyRow> : null}
               {entries.data.items.map((entry) => (
                 <Table.Tr key={entry.id ?? String(entry.seq)}>
                   <Table.Td>{formatDateTime(entry.at)}</Table.Td>

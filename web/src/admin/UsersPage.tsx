@@ -21,6 +21,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import type { Me, User } from '../api/types.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { errorText, QueryState } from '../components/QueryState.tsx';
@@ -129,15 +130,7 @@ export default function UsersPage({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {users.data.items.length === 0 ? (
-                <Table.Tr>
-                  <Table.Td colSpan={7}>
-                    <Text size="sm" c="dimmed">
-                      No user matches.
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ) : null}
+              {users.data.items.length === 0 ? <EmptyRow columns={7}>No user matches.</EmptyRow> : null}
               {users.data.items.map((user) => (
                 <Table.Tr key={user.id}>
                   <Table.Td>{user.displayName}</Table.Td>

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import { type BillingContract, type BillingSubscription, type BodyOf, bodySchema, type Me } from '../api/types.ts';
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
@@ -75,15 +76,7 @@ export function ContractsPanel({ unitId, me }: { unitId: string; me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {contracts.data.items.length === 0 ? (
-                <Table.Tr>
-                  <Table.Td colSpan={7}>
-                    <Text size="sm" c="dimmed">
-                      No contract yet.
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ) : null}
+              {contracts.data.items.length === 0 ? <EmptyRow columns={7}>No contract yet.</EmptyRow> : null}
               {contracts.data.items.map((contract) => (
                 <Table.Tr key={contract.id}>
                   <Table.Td>

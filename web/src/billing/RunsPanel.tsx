@@ -1,7 +1,8 @@
-import { Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Table, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
 import { useCursorPages } from '../components/use-cursor-pages.ts';
@@ -38,15 +39,7 @@ export function RunsPanel({ unitId }: { unitId: string }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {runs.data.items.length === 0 ? (
-            <Table.Tr>
-              <Table.Td colSpan={7}>
-                <Text size="sm" c="dimmed">
-                  No billing run yet.
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          ) : null}
+          {runs.data.items.length === 0 ? <EmptyRow columns={7}>No billing run yet.</EmptyRow> : null}
           {runs.data.items.map((run) => (
             <Table.Tr key={run.id}>
               <Table.Td>{run.runDate}</Table.Td>

@@ -29,6 +29,7 @@ import { type BodyOf, bodySchema, type Me } from '../api/types.ts';
 type EventType = BodyOf<'/api/v1/business-units/{id}/alert-subscriptions', 'post'>['eventTypes'][number];
 
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { errorText, QueryState } from '../components/QueryState.tsx';
 import { choicesOf } from '../forms/choices.ts';
@@ -146,13 +147,7 @@ function Reports({ unitId, me }: { unitId: string; me: Me }) {
           </Table.Thead>
           <Table.Tbody>
             {(reports.data.items ?? []).length === 0 ? (
-              <Table.Tr>
-                <Table.Td colSpan={4}>
-                  <Text size="sm" c="dimmed">
-                    No report yet: one is generated every day.
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
+              <EmptyRow columns={4}>No report yet: one is generated every day.</EmptyRow>
             ) : null}
             {(reports.data.items ?? []).map((report) => (
               <Table.Tr key={report.id}>
@@ -214,13 +209,7 @@ function Subscriptions({ unitId, me }: { unitId: string; me: Me }) {
           </Table.Thead>
           <Table.Tbody>
             {(subscriptions.data.items ?? []).length === 0 ? (
-              <Table.Tr>
-                <Table.Td colSpan={5}>
-                  <Text size="sm" c="dimmed">
-                    Nobody receives this unit's reports yet.
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
+              <EmptyRow columns={5}>Nobody receives this unit's reports yet.</EmptyRow>
             ) : null}
             {(subscriptions.data.items ?? []).map((subscription) => {
               const schedule = subscription.schedule as {

@@ -26,6 +26,7 @@ import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import type { DataSource, EnrolmentToken, Job, Me } from '../api/types.ts';
 import { ConfirmAction } from '../components/ConfirmAction.tsx';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { errorText, QueryState } from '../components/QueryState.tsx';
@@ -375,15 +376,7 @@ function Jobs({ source, me }: { source: DataSource; me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {jobs.data.items.length === 0 ? (
-                <Table.Tr>
-                  <Table.Td colSpan={7}>
-                    <Text size="sm" c="dimmed">
-                      No job yet.
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ) : null}
+              {jobs.data.items.length === 0 ? <EmptyRow columns={7}>No job yet.</EmptyRow> : null}
               {jobs.data.items.map((job) => {
                 const stats = (job.stats ?? {}) as { files?: number; totalBytes?: number; bytesAdded?: number };
                 return (
@@ -479,15 +472,7 @@ function Snapshots({ source }: { source: DataSource }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {snapshots.data.items.length === 0 ? (
-            <Table.Tr>
-              <Table.Td colSpan={6}>
-                <Text size="sm" c="dimmed">
-                  No snapshot yet.
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          ) : null}
+          {snapshots.data.items.length === 0 ? <EmptyRow columns={6}>No snapshot yet.</EmptyRow> : null}
           {snapshots.data.items.map((snapshot) => (
             <Table.Tr key={snapshot.id}>
               <Table.Td>{formatDateTime(snapshot.time)}</Table.Td>

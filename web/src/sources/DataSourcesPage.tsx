@@ -20,6 +20,7 @@ import { useState } from 'react';
 import { UnitScope } from '../admin/UnitScope.tsx';
 import { api, call } from '../api/client.ts';
 import type { DataSource, Me } from '../api/types.ts';
+import { EmptyRow } from '../components/EmptyRow.tsx';
 import { FormAlert } from '../components/FormAlert.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { QueryState } from '../components/QueryState.tsx';
@@ -104,13 +105,7 @@ export default function DataSourcesPage({ me }: { me: Me }) {
             </Table.Thead>
             <Table.Tbody>
               {sources.data.items.length === 0 ? (
-                <Table.Tr>
-                  <Table.Td colSpan={6}>
-                    <Text size="sm" c="dimmed">
-                      {health ? 'No data source in this state.' : 'No data source here yet.'}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
+                <EmptyRow columns={6}>{health ? 'No data source in this state.' : 'No data source here yet.'}</EmptyRow>
               ) : null}
               {sources.data.items.map((source) => {
                 const to = buildPath('/sources/:id', { id: source.id });

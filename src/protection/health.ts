@@ -1,5 +1,6 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { ProtectionDb } from './db.ts';
+import { latestBackups } from './job-store.ts';
 
 /**
  * A data source's health as listings show it (docs/agent.md, "Data source health"):
@@ -38,9 +39,6 @@ export interface DataSourceHealth {
   agentLastSeenAt: string | null;
 }
 
-const finished = ['success', 'warning', 'failed', 'missed'] as const;
-const good = ['success', 'warning'] as const;
-
 function iso(ms: number | string | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
 }
@@ -75,32 +73,9 @@ export async function healthOfSources(
   const ids = sources.map((source) => source.id);
   const idList = sql.join(ids.map((id) => sql`${id}`));
   // The newest finished backup, and the newest good one, of each data source.
-  const ranked = await sql<{
-    data_source_id: string;
-    status: string;
-    finished_at: number | string;
-    rn_all: number | string;
-    rn_kind: number | string;
-  }>`select data_source_id, status, finished_at, rn_all, rn_kind from (
-      select data_source_id, status, finished_at,
-        row_number() over (partition by data_source_id order by finished_at desc, id desc) as rn_all,
-        row_number() over (
-          partition by data_source_id, case when status in ('success', 'warning') then 1 else 0 end
-          order by finished_at desc, id desc
-        ) as rn_kind
-      from protection_jobs
-      where data_source_id in (${idList}) and kind = 'backup'
-        and status in (${sql.join(finished.map((s) => sql`${s}`))})
-    ) ranked
-    where rn_all = 1 or (rn_kind = 1 and status in (${sql.join(good.map((s) => sql`${s}`))}))`.execute(db);
-  const last = new Map<string, { status: string; at: number }>();
-  const lastGood = new Map<string, number>();
-  for (const row of ranked.rows) {
-    if (Number(row.rn_all) === 1) last.set(row.data_source_id, { status: row.status, at: Number(row.finished_at) });
-    if (Number(row.rn_kind) === 1 && (good as readonly string[]).includes(row.status)) {
-      lastGood.set(row.data_source_id, Number(row.finished_at));
-    }
-  }
+  const latest = await latestBackups(db, ids, now);
+  const last = new Map([...latest.last].map(([id, job]) => [id, { status: job.status, at: Number(job.finished_at) }]));
+  const lastGood = new Map([...latest.good].map(([id, job]) => [id, Number(job.finished_at)]));
   // Failed or missed runs after the newest good one.
   const bad = await sql<{ data_source_id: string; n: number | string }>`select j.data_source_id, count(*) as n
       from protection_jobs j

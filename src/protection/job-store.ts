@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { chunked, insertBatch, type ProtectionDb } from './db.ts';
 import type { JobStatus, JobTable, RestoreGroupTable } from './tables.ts';
 
@@ -159,38 +159,39 @@ export async function lastFinishedBackup(db: ProtectionDb, dataSourceId: string)
 }
 
 /**
- * For each of `dataSourceIds`, its latest backup with one of `statuses` finished at or before
- * `at` (ties: the larger id): one query per batch of sources, not one per source.
+ * For each of `dataSourceIds`, its latest finished backup (success, warning, failed or missed)
+ * and its latest good one (success or warning), finished at or before `at`; ties go to the
+ * larger id. One query per batch of sources, not one per source: listings and reports read a
+ * whole page or subtree at once.
  */
-export async function lastBackupsIn(
+export async function latestBackups(
   db: ProtectionDb,
   dataSourceIds: readonly string[],
-  statuses: readonly JobStatus[],
   at: number,
-): Promise<Map<string, JobRow>> {
-  const latest = new Map<string, JobRow>();
+): Promise<{ last: Map<string, JobRow>; good: Map<string, JobRow> }> {
+  const last = new Map<string, JobRow>();
+  const good = new Map<string, JobRow>();
   for (const batch of chunked(dataSourceIds, insertBatch)) {
-    const rows = await db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('protection_jobs')
-          .selectAll()
-          .select((inner) =>
-            inner.fn
-              .agg<number>('row_number')
-              .over((over) => over.partitionBy('data_source_id').orderBy('finished_at', 'desc').orderBy('id', 'desc'))
-              .as('position'),
-          )
-          .where('data_source_id', 'in', batch)
-          .where('kind', '=', 'backup')
-          .where('status', 'in', [...statuses])
-          .where('finished_at', '<=', at)
-          .as('ranked'),
-      )
-      .selectAll()
-      .where('position', '=', 1)
-      .execute();
-    for (const { position: _position, ...job } of rows) latest.set(job.data_source_id, job);
+    const ids = sql.join(batch.map((id) => sql`${id}`));
+    const rows = await sql<JobRow & { position: number | string; good_position: number | string }>`
+      select * from (
+        select j.*,
+          row_number() over (partition by data_source_id order by finished_at desc, id desc) as position,
+          row_number() over (
+            partition by data_source_id, case when status in ('success', 'warning') then 1 else 0 end
+            order by finished_at desc, id desc
+          ) as good_position
+        from protection_jobs j
+        where data_source_id in (${ids}) and kind = 'backup'
+          and status in ('success', 'warning', 'failed', 'missed') and finished_at <= ${at}
+      ) ranked
+      where position = 1 or (good_position = 1 and status in ('success', 'warning'))`.execute(db);
+    for (const { position, good_position: goodPosition, ...job } of rows.rows) {
+      if (Number(position) === 1) last.set(job.data_source_id, job);
+      if (Number(goodPosition) === 1 && (job.status === 'success' || job.status === 'warning')) {
+        good.set(job.data_source_id, job);
+      }
+    }
   }
-  return latest;
+  return { last, good };
 }

@@ -3,8 +3,9 @@
  * to one `coffer server` process over pinned HTTPS on loopback. Reports aggregate
  * throughput, the server's CPU and peak RSS, p99 latency of the missing-blobs call, and one
  * agent's throughput through the server against the engine's local-repository throughput
- * on the same data in the same run. Agents run in this process (the engine with one worker
- * thread each); data is incompressible. Results: bench/.work/datapath-results.json.
+ * in the same run (alternating pairs, median ratio). Agents run in this process (the engine
+ * with one worker thread each, the agent daemon's GC setting); data is incompressible.
+ * Results: bench/.work/datapath-results.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { enrol } from '../../src/agent/enrol.ts';
 import { HttpBlobStore } from '../../src/agent/http-blob-store.ts';
 import { type RequestOptions, type Response, ServerConnection } from '../../src/agent/http-client.ts';
 import { confirmIndexWithServer } from '../../src/agent/server-index-check.ts';
+import { tuneGcForStreaming } from '../../src/cli/gc-tuning.ts';
 import { backup, initRepository, openRepository } from '../../src/engine/index.ts';
 import { openDatabase, systemClock } from '../../src/platform/index.ts';
 import { FsBlobStore } from '../../src/storage/index.ts';
@@ -25,6 +27,8 @@ import { machineBusySeconds, percentile, processCpuSeconds, samplePeakRss } from
 
 const mib = 1024 * 1024;
 const agentCounts = (process.env.BENCH_AGENTS ?? '1,8,32').split(',').map(Number);
+/** Alternating local/one-agent pairs: single runs of ~2 s on a shared VM vary by 1.5×, a median of pairs does not. */
+const pairs = Number(process.env.BENCH_PAIRS ?? 5);
 const totalBytes = Number(process.env.BENCH_TOTAL_MIB ?? 256) * mib;
 const fileBytes = 4 * mib;
 const cofferBin = fileURLToPath(new URL('../../bin/coffer.js', import.meta.url));
@@ -47,11 +51,13 @@ class TimedConnection extends ServerConnection {
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string; httpsUrl: string }> {
-  // BENCH_SERVER_PROFILE=dir writes the server's CPU profile there (summary: bench/engine/profile-summary.ts).
+  // BENCH_SERVER_PROFILE=dir writes the server's CPU profile there (summary: bench/engine/profile-summary.ts);
+  // BENCH_SERVER_FLAGS passes Node/V8 flags to the server process (experiments).
   const profile = process.env.BENCH_SERVER_PROFILE;
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), cofferBin, 'server'],
+    [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), ...flags, cofferBin, 'server'],
     {
       env: {
         ...process.env,
@@ -209,10 +215,22 @@ async function localBaseline(work: string): Promise<{ seconds: number; MiBps: nu
   const t0 = performance.now();
   await backup(repository, { paths: [data], hostname: 'local', workers: 1 });
   const seconds = (performance.now() - t0) / 1000;
+  rmSync(data, { recursive: true, force: true });
+  rmSync(join(work, 'local-repo'), { recursive: true, force: true });
   return { seconds, MiBps: totalBytes / mib / seconds };
 }
 
+/** The median of `values` (not sorted in place). */
+function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 async function main(): Promise<void> {
+  // The agents run in this process: give it the agent daemon's GC setting (`coffer agent run`).
+  tuneGcForStreaming();
   const work = mkdtempSync(join(tmpdir(), 'coffer-bench-datapath-'));
   const load0 = loadavg()[0]!;
   const server = await startServer(join(work, 'server'));
@@ -222,25 +240,46 @@ async function main(): Promise<void> {
     const [root] = await findRootUnits(database);
     const key = (await createApiKey(fake, await createUser(fake, { buId: root!.id, role: 'administrator' }))).token;
     await database.close();
-    const local = await localBaseline(work);
-    process.stderr.write(`local engine: ${local.MiBps.toFixed(1)} MiB/s\n`);
+    // One agent against the local engine: alternating pairs, so that both sides see the
+    // same drift of this shared machine; the figure is the median of the pairs' ratios.
+    const comparison: { localMiBps: number; agentMiBps: number; ratio: number }[] = [];
     const rounds: RoundResult[] = [];
-    for (const agents of agentCounts) {
+    for (let pair = 0; agentCounts.includes(1) && pair < pairs; pair++) {
+      const local = await localBaseline(work);
+      const single = await round(server, key, root!.id, work, 1);
+      rmSync(join(work, 'r1'), { recursive: true, force: true });
+      if (pair === 0) rounds.push(single);
+      comparison.push({
+        localMiBps: local.MiBps,
+        agentMiBps: single.aggregateMiBps,
+        ratio: single.aggregateMiBps / local.MiBps,
+      });
+      process.stderr.write(
+        `pair ${pair + 1}: local ${local.MiBps.toFixed(1)} MiB/s, one agent ${single.aggregateMiBps.toFixed(1)} MiB/s (${((100 * single.aggregateMiBps) / local.MiBps).toFixed(0)} %), server ${single.serverCpuCores.toFixed(2)} cores\n`,
+      );
+    }
+    for (const agents of agentCounts.filter((count) => count !== 1)) {
       const result = await round(server, key, root!.id, work, agents);
       process.stderr.write(`${agents} agents: ${JSON.stringify(result)}\n`);
       rounds.push(result);
       rmSync(join(work, `r${agents}`), { recursive: true, force: true });
     }
-    const single = rounds.find((r) => r.agents === 1);
     const results = {
       measuredAt: new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
       loadAverageAtStart: load0,
       loadAverageAtEnd: loadavg()[0],
       totalMiBPerRound: totalBytes / mib,
-      local,
       rounds,
-      singleAgentVsLocal: single ? single.aggregateMiBps / local.MiBps : null,
+      singleAgentVsLocal:
+        comparison.length === 0
+          ? null
+          : {
+              pairs: comparison,
+              medianLocalMiBps: median(comparison.map((c) => c.localMiBps)),
+              medianAgentMiBps: median(comparison.map((c) => c.agentMiBps)),
+              medianRatio: median(comparison.map((c) => c.ratio)),
+            },
     };
     mkdirSync(join(resultsPath, '..'), { recursive: true });
     writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);

@@ -22,6 +22,8 @@ export class HttpBlobStore implements BlobStore {
   #cancelled = false;
   /** Bytes sent in request bodies (the backup's transfer volume). */
   bytesSent = 0;
+  /** Two pack uploads in flight: the server's hash, fsync and index rows for one overlap the next one's transfer. */
+  readonly writesInFlight = 2;
 
   constructor(connection: ServerConnection, vaultId: string, session: () => string | undefined = () => undefined) {
     this.#connection = connection;

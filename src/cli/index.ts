@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from '../agent/agent-cli.ts';
 import { registerRepoCommands } from '../agent/repo-cli.ts';
+import { tuneGcForStreaming } from './gc-tuning.ts';
 import { version } from './version.ts';
 
 // Nothing here imports the platform (database drivers, logger, job queue) at load time:
@@ -71,6 +72,11 @@ export function buildProgram(): Command {
     .action(runServerCommand);
   registerRepoCommands(program);
   registerAgentCommands(program);
+  // The two long-running processes that stream packs over HTTPS get the streaming GC setting.
+  program.hook('preAction', (_program, command) => {
+    const path = `${command.parent?.name() ?? ''} ${command.name()}`;
+    if (path === 'coffer server' || path === 'agent run') tuneGcForStreaming();
+  });
   program
     .command('admin')
     .description('Operator tasks on the server’s data (configured like the server)')

@@ -2,33 +2,36 @@ import type { BlobType } from './format.ts';
 import { PackBuilder, trailerEntryLength, trailerFooterLength } from './pack.ts';
 import type { BuiltPack } from './tree-packer.ts';
 
-/** Pack buffers: one filling while the other is being persisted. */
-const bufferCount = 2;
-
 /**
- * Assembles sealed records into packs of at most `packSize` bytes in two reused buffers and
- * hands full packs to `persist`. Records are copied in arrival order; `add` returns once
- * the record is copied (so its buffer can be reused), waiting while both buffers are
- * being persisted — that wait is the backpressure that bounds memory.
+ * Assembles sealed records into packs of at most `packSize` bytes in `1 + persistsInFlight`
+ * reused buffers (one filling while up to `persistsInFlight`, default 1, are being
+ * persisted) and hands full packs to `persist`. Records are copied in arrival order; `add`
+ * returns once the record is copied (so its buffer can be reused), waiting while every
+ * buffer is being persisted — that wait is the backpressure that bounds memory.
  */
 export class PackAssembler {
   readonly #type: BlobType;
   readonly #packSize: number;
   readonly #persist: (pack: BuiltPack) => Promise<void>;
   readonly #free: Uint8Array[] = [];
+  readonly #bufferCount: number;
   #created = 0;
   #builder: PackBuilder | undefined;
   readonly #writes = new Set<Promise<void>>();
   #failure: unknown;
 
-  constructor(type: BlobType, packSize: number, persist: (pack: BuiltPack) => Promise<void>) {
+  constructor(type: BlobType, packSize: number, persist: (pack: BuiltPack) => Promise<void>, persistsInFlight = 1) {
+    if (!Number.isInteger(persistsInFlight) || persistsInFlight < 1 || persistsInFlight > 8) {
+      throw new RangeError(`persists in flight must be an integer from 1 to 8, not ${persistsInFlight}`);
+    }
+    this.#bufferCount = 1 + persistsInFlight;
     this.#type = type;
     this.#packSize = packSize;
     this.#persist = persist;
   }
 
   async #buffer(): Promise<Uint8Array> {
-    while (this.#free.length === 0 && this.#created >= bufferCount) await Promise.race(this.#writes);
+    while (this.#free.length === 0 && this.#created >= this.#bufferCount) await Promise.race(this.#writes);
     if (this.#failure) throw this.#failure;
     const free = this.#free.pop();
     if (free) return free;

@@ -22,6 +22,12 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<BlobInfo>;
   /** Removes the object; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * How many `put`s a writer should keep in flight to keep this store busy (1 when omitted).
+   * A store whose puts wait on a network round trip and a remote fsync says 2, so that one
+   * upload's acknowledgement overlaps the next upload's transfer; a local disk gains nothing.
+   */
+  readonly writesInFlight?: number;
 }
 
 /** What `head` and `list` report about one object. */

@@ -1,9 +1,47 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backup, checkRepository, prune, RepositoryLockedError, restore } from '../../src/engine/index.ts';
+import {
+  backup,
+  checkRepository,
+  openRepository,
+  prune,
+  RepositoryLockedError,
+  restore,
+} from '../../src/engine/index.ts';
 import { deterministicBytes } from '../../src/engine/testing/deterministic-bytes.ts';
-import { cleanup, createTestRepository, describeTree, reopen, temporaryDirectory, testLocks } from './helpers.ts';
+import { FsBlobStore } from '../../src/storage/index.ts';
+import {
+  cleanup,
+  createTestRepository,
+  describeTree,
+  password,
+  reopen,
+  temporaryDirectory,
+  testLocks,
+} from './helpers.ts';
+
+/** A local store that answers every pack put late (like a remote store) and counts the puts in flight. */
+class SlowPackStore extends FsBlobStore {
+  readonly writesInFlight: number | undefined;
+  inFlight = 0;
+  mostInFlight = 0;
+  constructor(directory: string, writesInFlight: number | undefined) {
+    super(directory, { durable: false });
+    this.writesInFlight = writesInFlight;
+  }
+  override async put(key: string, data: Uint8Array): Promise<void> {
+    if (!key.startsWith('data/')) return super.put(key, data);
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await super.put(key, data);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
 
 function makeSource(path: string, seed: string, files = 20): void {
   mkdirSync(path, { recursive: true });
@@ -106,5 +144,38 @@ describe('concurrent use of one repository', () => {
       (await restore(reader, await reader.findSnapshot(kept.snapshotId), { target, workers: 1 })).failures,
     ).toEqual([]);
     expect(describeTree(join(target, source))).toEqual(describeTree(source));
+  });
+
+  it('keeps as many pack uploads in flight as the store asks for, and no more', async () => {
+    const source = join(base, 'in-flight-source');
+    makeSource(source, 'in-flight', 40);
+    const most: Record<string, number> = {};
+    for (const [name, writesInFlight] of [
+      ['default', undefined],
+      ['two', 2],
+    ] as const) {
+      const directory = join(base, `repo-in-flight-${name}`);
+      await createTestRepository(directory);
+      const store = new SlowPackStore(directory, writesInFlight);
+      const result = await backup(await openRepository(store, password), {
+        paths: [source],
+        workers: 1,
+        lockEnvironment: testLocks,
+      });
+      most[name] = store.mostInFlight;
+      const repository = await reopen(directory);
+      expect((await checkRepository(repository, { readData: true })).errors).toEqual([]);
+      await repository.loadIndex();
+      const target = join(base, `restored-in-flight-${name}`);
+      const restored = await restore(repository, await repository.findSnapshot(result.snapshotId), {
+        target,
+        workers: 1,
+      });
+      expect(restored.failures).toEqual([]);
+      expect(describeTree(join(target, source))).toEqual(describeTree(source));
+    }
+    // One buffer filling and one persisting; both persisting while the producer waits.
+    expect(most['default']).toBe(2);
+    expect(most['two']).toBe(3);
   });
 });

@@ -160,7 +160,12 @@ async function runBackup(
     }
   };
 
-  const dataPacks = new PackAssembler(blobTypeData, repository.config.packSize, (pack) => persist(pack, blobTypeData));
+  const dataPacks = new PackAssembler(
+    blobTypeData,
+    repository.config.packSize,
+    (pack) => persist(pack, blobTypeData),
+    repository.store.writesInFlight ?? 1,
+  );
   const pool = new BackupPool(
     {
       idKey: repository.keys.idKey,

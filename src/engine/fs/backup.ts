@@ -28,6 +28,12 @@ export interface BackupOptions {
   readonly parent?: string;
   readonly hostname?: string;
   readonly workers?: number;
+  /**
+   * Files of at least twice this size are read in segments of this size, by all workers at
+   * once (default 32 MiB; docs/FORMAT.md §5). Tests set other sizes; `Infinity` reads every
+   * file whole.
+   */
+  readonly segmentBytes?: number;
   readonly lockEnvironment?: LockEnvironment;
   /** How long to wait for a conflicting (prune) lock before failing. */
   readonly lockWaitMs?: number;
@@ -177,6 +183,7 @@ async function runBackup(
     repository.index,
     (record) => dataPacks.add(record),
     options.workers,
+    options.segmentBytes,
   );
   const treePacker = new TreePacker(repository.keys, repository.config.packSize, repository.config.compressionLevel);
   const treeWrites = new Set<Promise<void>>();

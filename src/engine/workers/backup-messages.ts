@@ -10,9 +10,17 @@ export interface BackupWorkerSetup {
   readonly compressionLevel: number;
 }
 
-/** A file for a worker to read, chunk, hash and (where new) compress and seal. */
+/**
+ * A file for a worker to read, chunk, hash and (where new) compress and seal — or one
+ * segment of a large file: the part between the chunk boundaries at or after the nominal
+ * offsets `from` and `to` (docs/FORMAT.md §5, "Large files").
+ */
 export interface FileTask {
   readonly path: string;
+  /** Nominal start of a segment (0 or absent: the start of the file). */
+  readonly from?: number;
+  /** Nominal end of a segment (absent: the end of the file). */
+  readonly to?: number;
 }
 
 export type ToBackupWorker =
@@ -26,6 +34,8 @@ export interface FileOutcome {
   readonly extents: Extent[];
   readonly bytesRead: number;
   readonly error: string | undefined;
+  /** For a segment: the file offsets its extents cover, so the segments can be checked to join. */
+  readonly span?: { readonly start: number; readonly end: number };
 }
 
 export type FromBackupWorker =

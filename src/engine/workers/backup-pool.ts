@@ -3,13 +3,20 @@ import { Worker } from 'node:worker_threads';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
 import { workerEnvironment } from '../compile-cache.ts';
-import type { BackupWorkerSetup, FileOutcome, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
+import type { Extent } from '../tree.ts';
+import type { BackupWorkerSetup, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
 
 /** Limits that bound the memory of queued work. */
 const maxQueuedFiles = 512;
 const maxBatchFiles = 64;
 const smallFileLimit = 256 * 1024;
 const maxBatchBytes = 2 * 1024 * 1024;
+/**
+ * Files of at least twice this size are read in segments of this size (docs/FORMAT.md §5),
+ * by all workers at once, so one large file (a disk image, a video) does not leave the
+ * other cores idle.
+ */
+export const defaultSegmentBytes = 32 * 1024 * 1024;
 
 interface WorkerState {
   readonly worker: Worker;
@@ -18,7 +25,7 @@ interface WorkerState {
 }
 
 interface QueuedFile {
-  readonly path: string;
+  readonly task: FileTask;
   readonly size: number;
   readonly resolve: (outcome: FileOutcome) => void;
   readonly reject: (error: Error) => void;
@@ -46,17 +53,22 @@ export class BackupPool {
 
   readonly #setup: BackupWorkerSetup;
   readonly #workerCount: number;
+  readonly #segmentBytes: number;
 
   constructor(
     setup: BackupWorkerSetup,
     index: BlobIndex,
     onRecord: (record: Uint8Array) => Promise<void>,
     workers = availableParallelism(),
+    segmentBytes = defaultSegmentBytes,
   ) {
     this.#index = index;
     this.#onRecord = onRecord;
     this.#setup = setup;
     this.#workerCount = Math.max(1, workers);
+    // A segment holds several max-size chunks, so a join (less than one chunk past its
+    // nominal offset) always falls inside it.
+    this.#segmentBytes = Math.max(segmentBytes, 4 * setup.chunker.maxSize);
   }
 
   /** Workers start on the first file to read, so a backup with nothing new starts none. */
@@ -160,15 +172,34 @@ export class BackupPool {
     const jobId = this.#nextJobId++;
     this.#jobs.set(jobId, { files, worker: state });
     state.queuedJobs += 1;
-    this.#post(state, { kind: 'job', jobId, files: files.map((file) => ({ path: file.path })) });
+    this.#post(state, { kind: 'job', jobId, files: files.map((file) => file.task) });
   }
 
   /**
    * Queues a file; resolves once it is queued (waiting while too much work is queued, which
    * bounds memory) with `outcome`, which resolves with the file's content once every new
-   * blob of it has been claimed and handed to a pack.
+   * blob of it has been claimed and handed to a pack. A large file is queued as segments
+   * for all workers and its outcome joins theirs.
    */
   async submit(path: string, size: number): Promise<{ outcome: Promise<FileOutcome> }> {
+    // Segmented whatever the number of workers: where a file is cut must depend on its
+    // bytes alone, so two machines (or two runs) store the same file as the same chunks.
+    const segments = Math.floor(size / this.#segmentBytes);
+    if (segments < 2) return this.#queue({ path }, size);
+    const parts: Promise<FileOutcome>[] = [];
+    for (let i = 0; i < segments; i++) {
+      const from = i * this.#segmentBytes;
+      const task = i === segments - 1 ? { path, from } : { path, from, to: from + this.#segmentBytes };
+      parts.push((await this.#queue(task, this.#segmentBytes)).outcome);
+    }
+    return { outcome: Promise.all(parts).then((outcomes) => this.#joinSegments(path, size, outcomes)) };
+  }
+
+  /**
+   * Queues one task; resolves once queued with the promise of its outcome (wrapped: an
+   * async function returning a bare promise would wait for it).
+   */
+  async #queue(task: FileTask, size: number): Promise<{ outcome: Promise<FileOutcome> }> {
     while (this.#queuedFiles >= maxQueuedFiles && !this.#failure) {
       this.#dispatch();
       await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
@@ -176,7 +207,7 @@ export class BackupPool {
     if (this.#failure) throw this.#failure;
     this.#queuedFiles += 1;
     const outcome = new Promise<FileOutcome>((resolve, reject) => {
-      const file = { path, size, resolve, reject };
+      const file = { task, size, resolve, reject };
       if (size > smallFileLimit) {
         this.#dispatch();
         this.#batch = [file];
@@ -188,8 +219,36 @@ export class BackupPool {
       if (this.#batch.length >= maxBatchFiles || this.#batchBytes >= maxBatchBytes) this.#dispatch();
       else this.#batchTimer ??= setImmediate(() => this.#dispatch());
     });
-    // Wrapped: an async function returning a bare promise would wait for it.
     return { outcome };
+  }
+
+  /**
+   * One outcome from a large file's segments. Each segment reports the file offsets it
+   * covers; if they do not join end to start, the file changed between the workers' reads,
+   * and it is read again whole by one worker.
+   */
+  async #joinSegments(path: string, size: number, outcomes: readonly FileOutcome[]): Promise<FileOutcome> {
+    const bytesRead = outcomes.reduce((sum, outcome) => sum + outcome.bytesRead, 0);
+    const failed = outcomes.find((outcome) => outcome.error !== undefined);
+    if (failed) return { extents: [], bytesRead, error: failed.error };
+    const joined = outcomes.every((outcome, i) =>
+      i === 0 ? outcome.span?.start === 0 : outcome.span?.start === outcomes[i - 1]!.span?.end,
+    );
+    if (!joined) {
+      const again = await (await this.#queue({ path }, size)).outcome;
+      return { ...again, bytesRead: bytesRead + again.bytesRead };
+    }
+    const extents: Extent[] = [];
+    for (const outcome of outcomes) {
+      for (const extent of outcome.extents) {
+        const last = extents[extents.length - 1];
+        // A zero run across a join is one run, as one worker would have recorded it.
+        if (last && 'zeros' in last && 'zeros' in extent)
+          extents[extents.length - 1] = { zeros: last.zeros + extent.zeros };
+        else extents.push(extent);
+      }
+    }
+    return { extents, bytesRead, error: undefined };
   }
 
   /** Waits until every worker has finished its jobs and every record was handed to `onRecord`. */

@@ -28,6 +28,8 @@ const readBlock = 1024 * 1024;
 const zeroBlock = 64 * 1024;
 const zeros = new Uint8Array(zeroBlock);
 const zeroReadSize = 256 * 1024;
+/** A segment join is searched from this far before its nominal offset (see `findJoin`). */
+const segmentWarmup = 2 * 1024 * 1024;
 const recordCapacity = maxSize + recordHeaderLength + aeadOverhead;
 const compressor = new BlobCompressor(setup.compressionLevel);
 
@@ -103,10 +105,10 @@ function isZero(bytes: Uint8Array): boolean {
   return Buffer.compare(bytes, zeros.subarray(0, bytes.byteLength)) === 0;
 }
 
-function readInto(fd: number, target: Uint8Array, offset: number, length: number): number {
+function readInto(fd: number, target: Uint8Array, offset: number, length: number, position: number): number {
   let total = 0;
   while (total < length) {
-    const read = readSync(fd, target, offset + total, length - total, null);
+    const read = readSync(fd, target, offset + total, length - total, position + total);
     if (read === 0) break;
     total += read;
   }
@@ -116,65 +118,121 @@ function readInto(fd: number, target: Uint8Array, offset: number, length: number
 /** Windows hold the bytes of pending chunks; `start` is the first byte not yet chunked. */
 let windowEnd = 0;
 
-async function processFile(path: string): Promise<FileOutcome> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    return { extents: [], bytesRead: 0, error: (error as Error).message };
-  }
+/** What a walk along a file's chunk chain found. */
+interface ChainWalk {
+  readonly extents: Extent[];
+  readonly bytesRead: number;
+  /** File offset where the walk stopped: a chunk boundary, `limit`, or the end of the file. */
+  readonly end: number;
+}
+
+/**
+ * Walks the chunk chain of `fd` from file offset `from`: a zero run at a chunk start becomes
+ * a sparse extent of whole 64 KiB blocks, anything else a FastCDC chunk. Reading stops at
+ * `limit` (a segment's end counts as the end of the file). With `record`, every chunk gets
+ * its keyed ID and joins `pending`; without, the walk only looks for the first chain
+ * position at or after `stopAt` (a segment join) and touches nothing but the window.
+ */
+async function walkChain(
+  fd: number,
+  from: number,
+  limit: number,
+  record: boolean,
+  stopAt = Number.POSITIVE_INFINITY,
+): Promise<ChainWalk> {
   const extents: Extent[] = [];
   let bytesRead = 0;
-  try {
-    let start = windowEnd;
-    let eof = false;
-    for (;;) {
-      // Fill until a max-size chunk fits after `start`, or the file ends.
-      while (!eof && windowEnd - start < maxSize) {
-        if (windowEnd + readBlock > windowSize) {
-          await flushPending();
-          window.copyWithin(0, start, windowEnd);
-          windowEnd -= start;
-          start = 0;
-        }
-        const read = readInto(fd, window, windowEnd, readBlock);
-        if (read === 0) eof = true;
-        windowEnd += read;
-        bytesRead += read;
+  let start = windowEnd;
+  /** File offset of `window[windowEnd]`. */
+  let position = from;
+  let eof = false;
+  const chainAt = () => position - (windowEnd - start);
+  const slide = async () => {
+    if (record) await flushPending();
+    window.copyWithin(0, start, windowEnd);
+    windowEnd -= start;
+    start = 0;
+  };
+  const fill = (length: number) => {
+    const wanted = Math.min(length, limit - position);
+    const read = wanted > 0 ? readInto(fd, window, windowEnd, wanted, position) : 0;
+    if (read === 0) eof = true;
+    windowEnd += read;
+    position += read;
+    bytesRead += read;
+  };
+  while (chainAt() < stopAt) {
+    // Fill until a max-size chunk fits after `start`, or the file ends.
+    while (!eof && windowEnd - start < maxSize) {
+      if (windowEnd + readBlock > windowSize) await slide();
+      fill(readBlock);
+    }
+    if (start === windowEnd) break;
+    // A zero run at a chunk start becomes a sparse extent of whole 64 KiB blocks.
+    let zeroRun = 0;
+    while (windowEnd - start >= zeroBlock && chainAt() < stopAt && isZero(window.subarray(start, start + zeroBlock))) {
+      zeroRun += zeroBlock;
+      start += zeroBlock;
+      if (!eof && windowEnd - start < zeroBlock) {
+        await slide();
+        // Small reads into the same cache-resident bytes: long zero runs (sparse files) then
+        // cost little more than the kernel's zero fill.
+        fill(Math.min(zeroReadSize, windowSize - windowEnd));
       }
-      if (start === windowEnd) break;
-      // A zero run at a chunk start becomes a sparse extent of whole 64 KiB blocks.
-      let zeroRun = 0;
-      while (windowEnd - start >= zeroBlock && isZero(window.subarray(start, start + zeroBlock))) {
-        zeroRun += zeroBlock;
-        start += zeroBlock;
-        if (!eof && windowEnd - start < zeroBlock) {
-          await flushPending();
-          window.copyWithin(0, start, windowEnd);
-          windowEnd -= start;
-          start = 0;
-          // Small reads into the same cache-resident bytes: long zero runs (sparse files) then
-          // cost little more than the kernel's zero fill.
-          const read = readInto(fd, window, windowEnd, Math.min(zeroReadSize, windowSize - windowEnd));
-          if (read === 0) eof = true;
-          windowEnd += read;
-          bytesRead += read;
-        }
-      }
-      if (zeroRun > 0) {
-        const last = extents[extents.length - 1];
-        if (last && 'zeros' in last) extents[extents.length - 1] = { zeros: last.zeros + zeroRun };
-        else extents.push({ zeros: zeroRun });
-        continue;
-      }
-      const length = chunker.cut(window, start, windowEnd);
+    }
+    if (zeroRun > 0) {
+      if (!record) continue;
+      const last = extents[extents.length - 1];
+      if (last && 'zeros' in last) extents[extents.length - 1] = { zeros: last.zeros + zeroRun };
+      else extents.push({ zeros: zeroRun });
+      continue;
+    }
+    const length = chunker.cut(window, start, windowEnd);
+    if (record) {
       const view = window.subarray(start, start + length);
       const id = computeBlobId(setup.idKey, view);
       extents.push({ blob: id, length });
       pending.push({ id, view });
-      start += length;
     }
-    return { extents, bytesRead, error: undefined };
+    start += length;
+  }
+  return { extents, bytesRead, end: chainAt() };
+}
+
+/**
+ * Where a segment of a large file starts: the first position at or after the nominal
+ * offset `split` of a chunk chain started `segmentWarmup` bytes earlier. That chain meets
+ * the file's own chain (FastCDC boundaries depend on the last 32 bytes and the distance to
+ * the previous boundary) long before `split` in all but rare cases, so segments join where
+ * one worker reading the whole file would have cut; either way the join depends on the
+ * bytes alone, so unchanged files always cut the same.
+ */
+async function findJoin(fd: number, split: number): Promise<number> {
+  await flushPending();
+  windowEnd = 0;
+  const { end } = await walkChain(fd, Math.max(0, split - segmentWarmup), Number.POSITIVE_INFINITY, false, split);
+  windowEnd = 0;
+  return end;
+}
+
+async function processFile(task: FileTask): Promise<FileOutcome> {
+  let fd: number;
+  try {
+    fd = openSync(task.path, 'r');
+  } catch (error) {
+    return { extents: [], bytesRead: 0, error: (error as Error).message };
+  }
+  let bytesRead = 0;
+  try {
+    if (task.from === undefined && task.to === undefined) {
+      const walk = await walkChain(fd, 0, Number.POSITIVE_INFINITY, true);
+      return { extents: walk.extents, bytesRead: walk.bytesRead, error: undefined };
+    }
+    const start = task.from ? await findJoin(fd, task.from) : 0;
+    const limit = task.to === undefined ? Number.POSITIVE_INFINITY : await findJoin(fd, task.to);
+    const walk = await walkChain(fd, start, limit, true);
+    bytesRead = walk.bytesRead;
+    return { extents: walk.extents, bytesRead, error: undefined, span: { start, end: walk.end } };
   } catch (error) {
     return { extents: [], bytesRead, error: (error as Error).message };
   } finally {
@@ -189,7 +247,7 @@ async function runJobs(): Promise<void> {
     while (jobs.length > 0) {
       const job = jobs.shift()!;
       const outcomes: FileOutcome[] = [];
-      for (const file of job.files) outcomes.push(await processFile(file.path));
+      for (const file of job.files) outcomes.push(await processFile(file));
       // Chunks of a job must be answered before the job's result, so the main thread can
       // record the file only once all of its blobs are claimed.
       await flushPending();

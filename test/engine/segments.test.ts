@@ -1,0 +1,152 @@
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { backup, checkRepository, restore } from '../../src/engine/index.ts';
+import { deterministicBytes } from '../../src/engine/testing/deterministic-bytes.ts';
+import type { ToBackupWorker } from '../../src/engine/workers/backup-messages.ts';
+import { cleanup, createTestRepository, describeTree, reopen, temporaryDirectory, testLocks } from './helpers.ts';
+
+const mib = 1024 * 1024;
+const segmentBytes = 1 * mib;
+
+/**
+ * A 12 MiB file: random bytes, a compressible stretch, and zero runs — one of them across
+ * the nominal split at 5 MiB, so a sparse extent spans a segment join.
+ */
+function writeLargeFile(path: string): Buffer {
+  const bytes = Buffer.from(deterministicBytes('segments', 12 * mib));
+  bytes.fill(0, 5 * mib - 200 * 1024, 5 * mib + 300 * 1024);
+  bytes.fill(0, 9 * mib, 9 * mib + 128 * 1024);
+  bytes.fill('coffer log line\n', 2 * mib, 3 * mib);
+  writeFileSync(path, bytes);
+  return bytes;
+}
+
+/** Segment tasks the backup workers were given while `run` ran. */
+async function segmentTasks(run: () => Promise<unknown>): Promise<number> {
+  const post = vi.spyOn(Worker.prototype, 'postMessage');
+  try {
+    await run();
+    return post.mock.calls
+      .map(([message]) => message as ToBackupWorker)
+      .filter((message) => message.kind === 'job')
+      .flatMap((message) => (message.kind === 'job' ? message.files : []))
+      .filter((task) => task.from !== undefined).length;
+  } finally {
+    post.mockRestore();
+  }
+}
+
+describe('large files read in segments by several workers', () => {
+  const base = temporaryDirectory('segments');
+  afterAll(() => cleanup(base));
+  afterEach(() => vi.restoreAllMocks());
+
+  it('cut exactly where one worker reading the whole file cuts, and restore identical', async () => {
+    const directory = join(base, 'repo');
+    const source = join(base, 'source');
+    mkdirSync(source, { recursive: true });
+    writeLargeFile(join(source, 'disk.img'));
+    writeFileSync(join(source, 'small.txt'), 'beside the large file\n');
+    await createTestRepository(directory);
+
+    const whole = await backup(await reopen(directory), {
+      paths: [source],
+      workers: 1,
+      segmentBytes: Number.POSITIVE_INFINITY,
+      lockEnvironment: testLocks,
+    });
+    expect(whole.summary.bytesAdded).toBeGreaterThan(0);
+
+    let segmented: Awaited<ReturnType<typeof backup>> | undefined;
+    const tasks = await segmentTasks(async () => {
+      segmented = await backup(await reopen(directory), {
+        paths: [source],
+        workers: 2,
+        segmentBytes,
+        force: true,
+        lockEnvironment: testLocks,
+      });
+    });
+    // 12 segments of 1 MiB (the last one runs to the end of the file).
+    expect(tasks).toBe(12);
+    expect(segmented!.summary.bytesRead).toBe(12 * mib + 'beside the large file\n'.length);
+    // Same chunks, same zero runs, so the same tree: nothing new is stored.
+    expect(segmented!.summary.bytesAdded).toBe(0);
+    // One worker reads the same segments one after another (cuts must not depend on the cores).
+    const oneWorker = await backup(await reopen(directory), {
+      paths: [source],
+      workers: 1,
+      segmentBytes,
+      force: true,
+      lockEnvironment: testLocks,
+    });
+    expect(oneWorker.summary.bytesAdded).toBe(0);
+
+    const repository = await reopen(directory);
+    expect((await checkRepository(repository, { readData: true })).errors).toEqual([]);
+    await repository.loadIndex();
+    const target = join(base, 'restored');
+    const result = await restore(repository, await repository.findSnapshot(segmented!.snapshotId), {
+      target,
+      workers: 2,
+    });
+    expect(result.failures).toEqual([]);
+    expect(describeTree(join(target, source))).toEqual(describeTree(source));
+  });
+
+  it('store little more than the inserted bytes after an insertion in the middle', async () => {
+    const directory = join(base, 'repo-insert');
+    const source = join(base, 'source-insert');
+    mkdirSync(source, { recursive: true });
+    const path = join(source, 'disk.img');
+    const original = writeLargeFile(path);
+    await createTestRepository(directory);
+    const first = await backup(await reopen(directory), {
+      paths: [source],
+      workers: 2,
+      segmentBytes,
+      lockEnvironment: testLocks,
+    });
+    expect(first.summary.bytesAdded).toBeGreaterThan(10 * mib);
+
+    // 3,000 bytes inserted at 6.5 MiB shift every later byte against the nominal splits.
+    const inserted = Buffer.from(deterministicBytes('inserted', 3000));
+    const at = 6.5 * mib;
+    const fd = openSync(path, 'w');
+    writeSync(fd, original.subarray(0, at));
+    writeSync(fd, inserted);
+    writeSync(fd, original.subarray(at));
+    closeSync(fd);
+
+    const second = await backup(await reopen(directory), {
+      paths: [source],
+      workers: 2,
+      segmentBytes,
+      lockEnvironment: testLocks,
+    });
+    // New: the chunks around the insertion (the test chunker's average 4 KiB, at most
+    // 16 KiB) and the folder's tree, which lists the file's ~3,100 extents (~110 KB).
+    expect(second.summary.bytesAdded).toBeLessThan(160 * 1024);
+    // One worker reading the shifted file whole finds exactly the same chunks.
+    const sequential = await backup(await reopen(directory), {
+      paths: [source],
+      workers: 1,
+      segmentBytes: Number.POSITIVE_INFINITY,
+      force: true,
+      lockEnvironment: testLocks,
+    });
+    expect(sequential.summary.bytesAdded).toBe(0);
+
+    const repository = await reopen(directory);
+    await repository.loadIndex();
+    const target = join(base, 'restored-insert');
+    const result = await restore(repository, await repository.findSnapshot(second.snapshotId), {
+      target,
+      workers: 2,
+    });
+    expect(result.failures).toEqual([]);
+    expect(readFileSync(join(target, path)).equals(readFileSync(path))).toBe(true);
+  });
+});

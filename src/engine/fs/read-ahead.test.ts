@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type OpenForReading, ReadAhead } from './read-ahead.ts';
+import { ReadAhead, type ReadAheadFs } from './read-ahead.ts';
 
 /** An opener that records the order of reads and how many were in flight at once. */
 function recordingOpener() {
@@ -7,32 +7,38 @@ function recordingOpener() {
   let inFlight = 0;
   let most = 0;
   const release: (() => void)[] = [];
-  const openFile: OpenForReading = async (path) => {
-    if (path.includes('missing')) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-    inFlight++;
-    most = Math.max(most, inFlight);
-    await new Promise<void>((resolve) => release.push(resolve));
-    read.push(path);
-    return {
-      read: async () => ({ bytesRead: 0, buffer: Buffer.alloc(0) }),
-      close: async () => {
-        inFlight--;
-      },
-    } as unknown as Awaited<ReturnType<OpenForReading>>;
+  const fs: ReadAheadFs = {
+    open: (path, _flags, callback) => {
+      if (path.includes('missing')) {
+        setImmediate(() => callback(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }), -1));
+        return;
+      }
+      inFlight++;
+      most = Math.max(most, inFlight);
+      release.push(() => {
+        read.push(path);
+        callback(null, 3);
+      });
+    },
+    read: (_fd, _buffer, _offset, _length, _position, callback) => setImmediate(() => callback(null)),
+    close: (_fd, callback) => {
+      inFlight--;
+      setImmediate(() => callback(null));
+    },
   };
   const settle = async () => {
     while (release.length > 0) {
       release.shift()!();
-      await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { openFile, read, settle, most: () => most };
+  return { fs, read, settle, most: () => most };
 }
 
 describe('ReadAhead', () => {
   it('reads small files ahead in order, three at a time, and skips large and empty ones', async () => {
     const opener = recordingOpener();
-    const ahead = new ReadAhead(opener.openFile);
+    const ahead = new ReadAhead(opener.fs);
     for (let i = 0; i < 10; i++) ahead.add(`/f${i}`, 1000);
     ahead.add('/missing', 10);
     ahead.add('/large', 64 * 1024 * 1024);
@@ -45,7 +51,7 @@ describe('ReadAhead', () => {
 
   it('reads nothing more once stopped', async () => {
     const opener = recordingOpener();
-    const ahead = new ReadAhead(opener.openFile);
+    const ahead = new ReadAhead(opener.fs);
     for (let i = 0; i < 6; i++) ahead.add(`/f${i}`, 1000);
     ahead.stop();
     ahead.add('/after', 1000);

@@ -19,6 +19,10 @@ if (major < 24) {
   const result = spawnSync(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 } else {
+  // The compile cache first, so that every module after it (the CLI, commander, the engine,
+  // the server) loads from it without being type-stripped again.
+  const { enableCompileCache } = await import('../src/engine/compile-cache.ts');
+  enableCompileCache();
   const { main } = await import('../src/cli/index.ts');
   await main(process.argv);
 }

@@ -58,12 +58,10 @@ function size(bytes: number): string {
 }
 
 /**
- * The engine, loaded on first use with the compile cache on (engine modules then load
- * without type-stripping them again; src/engine/compile-cache.ts).
+ * The engine, loaded on first use (through the compile cache that bin/coffer.js turns on,
+ * so its modules load without being type-stripped again; src/engine/compile-cache.ts).
  */
 async function loadEngine(): Promise<typeof import('../engine/index.ts')> {
-  const { enableCompileCache } = await import('../engine/compile-cache.ts');
-  enableCompileCache();
   return import('../engine/index.ts');
 }
 

@@ -175,4 +175,52 @@ describe('large files read in segments by several workers', () => {
     expect(result.failures).toEqual([]);
     expect(readFileSync(join(target, path)).equals(readFileSync(path))).toBe(true);
   });
+
+  it('store a consistent file when it changes while its segments are read', async () => {
+    const directory = join(base, 'repo-changing');
+    const source = join(base, 'source-changing');
+    mkdirSync(source, { recursive: true });
+    const path = join(source, 'disk.img');
+    writeLargeFile(path);
+    await createTestRepository(directory);
+    // Rewrite 64 KiB somewhere in the file every millisecond while the backup reads it.
+    const fd = openSync(path, 'r+');
+    let round = 0;
+    const writer = setInterval(() => {
+      round += 1;
+      writeSync(
+        fd,
+        Buffer.from(deterministicBytes(`change-${round}`, 64 * 1024)),
+        0,
+        64 * 1024,
+        (round * 7919 * 1024) % (12 * mib - 64 * 1024),
+      );
+    }, 1);
+    let result: Awaited<ReturnType<typeof backup>>;
+    try {
+      result = await backup(await reopen(directory), {
+        paths: [source],
+        workers: 2,
+        segmentBytes,
+        lockEnvironment: testLocks,
+      });
+    } finally {
+      clearInterval(writer);
+      closeSync(fd);
+    }
+    expect(result.warnings).toEqual([]);
+    const extents = await extentsOf(directory, result.snapshotId, path);
+    const length = extents.reduce((sum, extent) => sum + ('zeros' in extent ? extent.zeros : extent.length), 0);
+    expect(length).toBe(12 * mib);
+    const repository = await reopen(directory);
+    expect((await checkRepository(repository, { readData: true })).errors).toEqual([]);
+    await repository.loadIndex();
+    const target = join(base, 'restored-changing');
+    const restored = await restore(repository, await repository.findSnapshot(result.snapshotId), {
+      target,
+      workers: 2,
+    });
+    expect(restored.failures).toEqual([]);
+    expect(readFileSync(join(target, path)).byteLength).toBe(12 * mib);
+  });
 });

@@ -228,27 +228,11 @@ export class BackupPool {
    * and it is read again whole by one worker.
    */
   async #joinSegments(path: string, size: number, outcomes: readonly FileOutcome[]): Promise<FileOutcome> {
+    const joined = joinSegments(outcomes);
+    if (joined) return joined;
     const bytesRead = outcomes.reduce((sum, outcome) => sum + outcome.bytesRead, 0);
-    const failed = outcomes.find((outcome) => outcome.error !== undefined);
-    if (failed) return { extents: [], bytesRead, error: failed.error };
-    const joined = outcomes.every((outcome, i) =>
-      i === 0 ? outcome.span?.start === 0 : outcome.span?.start === outcomes[i - 1]!.span?.end,
-    );
-    if (!joined) {
-      const again = await (await this.#queue({ path }, size)).outcome;
-      return { ...again, bytesRead: bytesRead + again.bytesRead };
-    }
-    const extents: Extent[] = [];
-    for (const outcome of outcomes) {
-      for (const extent of outcome.extents) {
-        const last = extents[extents.length - 1];
-        // A zero run across a join is one run, as one worker would have recorded it.
-        if (last && 'zeros' in last && 'zeros' in extent)
-          extents[extents.length - 1] = { zeros: last.zeros + extent.zeros };
-        else extents.push(extent);
-      }
-    }
-    return { extents, bytesRead, error: undefined };
+    const again = await (await this.#queue({ path }, size)).outcome;
+    return { ...again, bytesRead: bytesRead + again.bytesRead };
   }
 
   /** Waits until every worker has finished its jobs and every record was handed to `onRecord`. */
@@ -271,4 +255,30 @@ export class BackupPool {
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((state) => state.worker.terminate()));
   }
+}
+
+/**
+ * The outcome of a whole file from its segments' outcomes, in file order: their extents one
+ * after another (zero runs that meet at a join become one run, as one pass records them), or
+ * the first segment's error. `undefined` when the segments do not join end to start — the
+ * file changed between the workers' reads, and must be read again.
+ */
+export function joinSegments(outcomes: readonly FileOutcome[]): FileOutcome | undefined {
+  const bytesRead = outcomes.reduce((sum, outcome) => sum + outcome.bytesRead, 0);
+  const failed = outcomes.find((outcome) => outcome.error !== undefined);
+  if (failed) return { extents: [], bytesRead, error: failed.error };
+  const joined = outcomes.every((outcome, i) =>
+    i === 0 ? outcome.span?.start === 0 : outcome.span?.start === outcomes[i - 1]!.span?.end,
+  );
+  if (!joined) return undefined;
+  const extents: Extent[] = [];
+  for (const outcome of outcomes) {
+    for (const extent of outcome.extents) {
+      const last = extents[extents.length - 1];
+      if (last && 'zeros' in last && 'zeros' in extent)
+        extents[extents.length - 1] = { zeros: last.zeros + extent.zeros };
+      else extents.push(extent);
+    }
+  }
+  return { extents, bytesRead, error: undefined };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Chunker, type ChunkerParams } from './chunker.ts';
+import { Chunker, type ChunkerParams, defaultChunkerParams } from './chunker.ts';
 import { deriveVaultKeys } from './keys.ts';
 import { deterministicBytes } from './testing/deterministic-bytes.ts';
 
@@ -61,6 +61,34 @@ describe('Chunker (FastCDC, normalized, keyed gear)', () => {
     expect(resync - firstAfterInsert).toBeLessThanOrEqual(3);
     const shared = after.filter((cut) => before.has(cut)).length;
     expect(shared).toBeGreaterThan(before.size - 6);
+  });
+
+  it('cuts the same with the compiled scan, for data in its own memory', () => {
+    const compiled = new Chunker(deriveVaultKeys(master, repositoryId).gear, params);
+    const window = compiled.allocate(300_000);
+    // The vector, and data placed at an offset of the buffer.
+    window.set(data);
+    expect(boundaries(compiled, window.subarray(0, data.byteLength))).toEqual(VECTOR_BOUNDARIES);
+    const random = deterministicBytes('compiled-random', 250_000);
+    window.set(random, 50_000);
+    expect(boundaries(compiled, window.subarray(50_000, 300_000))).toEqual(boundaries(chunker, random));
+    // Constant input runs to max size (no boundary), and short remainders stay whole.
+    window.fill(7);
+    expect(boundaries(compiled, window.subarray(0, 200_000))).toEqual(
+      boundaries(chunker, new Uint8Array(200_000).fill(7)),
+    );
+    expect(compiled.cut(window, 0, params.minSize)).toBe(params.minSize);
+    expect(() => compiled.allocate(10)).toThrow(/once/);
+  });
+
+  it('matches with default parameters, over megabytes', () => {
+    const keys = deriveVaultKeys(deterministicBytes('default-params', 32), repositoryId);
+    const plain = new Chunker(keys.gear, defaultChunkerParams);
+    const compiled = new Chunker(keys.gear, defaultChunkerParams);
+    const big = deterministicBytes('default-data', 24 * 1024 * 1024);
+    const window = compiled.allocate(big.byteLength);
+    window.set(big);
+    expect(boundaries(compiled, window)).toEqual(boundaries(plain, big));
   });
 
   it('gives different boundaries for a different vault key', () => {

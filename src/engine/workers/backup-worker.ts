@@ -22,7 +22,8 @@ const chunker = new Chunker(setup.gear, setup.chunker);
 const { maxSize } = setup.chunker;
 /** Read window: room for a max-size chunk plus a read-ahead; pending chunks live here until flushed. */
 const windowSize = maxSize + 2 * 1024 * 1024;
-const window = new Uint8Array(windowSize);
+// In the chunker's WebAssembly memory, where its boundary scan runs compiled.
+const window = chunker.allocate(windowSize);
 const readBlock = 1024 * 1024;
 /** Zero runs are detected in blocks of this size at chunk starts (docs/FORMAT.md §5). */
 const zeroBlock = 64 * 1024;

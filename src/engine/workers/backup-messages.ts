@@ -40,8 +40,11 @@ export interface FileOutcome {
 
 export type FromBackupWorker =
   | { readonly kind: 'query'; readonly queryId: number; readonly ids: Uint8Array }
-  /** A sealed pack record (header ‖ payload) of a new data blob; its buffer comes back by `recycle`. */
-  | { readonly kind: 'record'; readonly record: Uint8Array }
+  /**
+   * Sealed pack records (header ‖ payload) of new data blobs, one after another in `bytes`,
+   * record i ending at `ends[i]`; the buffer comes back by `recycle`.
+   */
+  | { readonly kind: 'records'; readonly bytes: Uint8Array; readonly ends: readonly number[] }
   | { readonly kind: 'result'; readonly jobId: number; readonly files: FileOutcome[] }
   | { readonly kind: 'flushed' }
   | { readonly kind: 'fatal'; readonly message: string };

@@ -118,15 +118,21 @@ export class BackupPool {
         this.#post(state, { kind: 'answer', queryId: message.queryId, needed });
         break;
       }
-      case 'record': {
+      case 'records': {
         // Records are assembled strictly in arrival order; the buffer goes back once copied.
-        const record = message.record;
+        const { bytes, ends } = message;
         this.#records = this.#records
-          .then(() => this.#onRecord(record))
+          .then(async () => {
+            let start = 0;
+            for (const end of ends) {
+              await this.#onRecord(bytes.subarray(start, end));
+              start = end;
+            }
+          })
           .then(
             () =>
-              this.#post(state, { kind: 'recycle', buffer: record.buffer as ArrayBuffer }, [
-                record.buffer as ArrayBuffer,
+              this.#post(state, { kind: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [
+                bytes.buffer as ArrayBuffer,
               ]),
             (error: Error) => this.#fail(error),
           );

@@ -14,7 +14,7 @@ import { noteProcessed } from './garbage.ts';
  * Backup worker: reads files with synchronous I/O (cheap in a worker), chunks them, computes
  * keyed IDs, asks the main thread which blobs are new, then compresses and seals those into
  * pack records that the main thread assembles into packs. Memory is fixed per worker: one
- * read window and at most three record buffers, reused.
+ * read window and at most three record buffers (each filled to about 1 MiB, or one record), reused.
  */
 const setup = workerData as BackupWorkerSetup;
 const port = parentPort!;
@@ -68,10 +68,34 @@ async function takeBuffer(minimum: number): Promise<ArrayBuffer> {
   return spare && spare.byteLength >= minimum ? spare : new ArrayBuffer(Math.max(minimum, recordCapacity));
 }
 
+/**
+ * The record buffer being filled. Records travel to the main thread several to a message
+ * (a message and its way back cost ~30–45 µs each, and a backup seals a record per new file
+ * of a tree of small files); a buffer is sent once it holds `recordBatchBytes`, when the
+ * next record does not fit, or when the pending chunks are flushed.
+ */
+let recordBuffer: Uint8Array | undefined;
+let recordBytes = 0;
+let recordEnds: number[] = [];
+const recordBatchBytes = 1024 * 1024;
+
+function sendRecords(): void {
+  if (!recordBuffer || recordEnds.length === 0) return;
+  send({ kind: 'records', bytes: recordBuffer.subarray(0, recordBytes), ends: recordEnds }, [
+    recordBuffer.buffer as ArrayBuffer,
+  ]);
+  recordBuffer = undefined;
+  recordBytes = 0;
+  recordEnds = [];
+}
+
 async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
   const compressed = compressor.compress(plain);
   const payload = compressed ?? plain;
-  const buffer = new Uint8Array(await takeBuffer(recordHeaderLength + payload.byteLength + aeadOverhead));
+  const needed = recordHeaderLength + payload.byteLength + aeadOverhead;
+  if (recordBuffer && recordBytes + needed > recordBuffer.byteLength) sendRecords();
+  // The compressor's output stays valid across this wait: nothing else compresses meanwhile.
+  recordBuffer ??= new Uint8Array(await takeBuffer(needed));
   const length = sealRecord(
     setup.blobKey,
     id,
@@ -79,10 +103,11 @@ async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
     compressed ? flagCompressed : 0,
     plain.byteLength,
     payload,
-    buffer,
+    recordBuffer.subarray(recordBytes),
   );
-  const record = buffer.subarray(0, length);
-  send({ kind: 'record', record }, [buffer.buffer as ArrayBuffer]);
+  recordBytes += length;
+  recordEnds.push(recordBytes);
+  if (recordBytes >= recordBatchBytes) sendRecords();
   noteProcessed(plain.byteLength);
 }
 
@@ -100,6 +125,7 @@ async function flushPending(): Promise<void> {
   for (let i = 0; i < batch.length; i++) {
     if (needed[i] === 1) await addBlob(batch[i]!.id, batch[i]!.view);
   }
+  sendRecords();
 }
 
 function isZero(bytes: Uint8Array): boolean {

@@ -12,8 +12,18 @@ import {
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backup, restore } from '../../src/engine/index.ts';
-import { cleanup, createTestRepository, describeTree, reopen, temporaryDirectory, testLocks } from './helpers.ts';
+import { backup, checkRepository, initRepository, openRepository, restore } from '../../src/engine/index.ts';
+import { deterministicBytes } from '../../src/engine/testing/deterministic-bytes.ts';
+import { FsBlobStore } from '../../src/storage/index.ts';
+import {
+  cleanup,
+  createTestRepository,
+  describeTree,
+  password,
+  reopen,
+  temporaryDirectory,
+  testLocks,
+} from './helpers.ts';
 
 type Content =
   | { kind: 'random'; seed: number; size: number }
@@ -193,5 +203,26 @@ describe('backup and restore round trip (property)', () => {
     });
     expect(result.summary.files).toBe(1);
     expect(result.warnings.map((warning) => warning.path)).toEqual([join(base, 'does-not-exist')]);
+  });
+
+  it('round-trips with the default chunk and pack sizes (records batched by the megabyte)', async () => {
+    const base = temporaryDirectory('defaults');
+    directories.push(base);
+    const directory = join(base, 'repo-default-sizes');
+    const source = join(base, 'source-default-sizes');
+    mkdirSync(source, { recursive: true });
+    // 40 files of 100 kB (many records per message), and one of 3 MB (records of ~1 MiB).
+    for (let i = 0; i < 40; i++) writeFileSync(join(source, `small-${i}`), deterministicBytes(`small-${i}`, 100_000));
+    writeFileSync(join(source, 'large'), deterministicBytes('large', 3_000_000));
+    const repository = await initRepository(new FsBlobStore(directory, { durable: false }), password);
+    const result = await backup(repository, { paths: [source], workers: 2, lockEnvironment: testLocks });
+    expect(result.summary.bytesAdded).toBeGreaterThanOrEqual(7_000_000);
+    const reader = await openRepository(new FsBlobStore(directory, { durable: false }), password);
+    expect((await checkRepository(reader, { readData: true })).errors).toEqual([]);
+    await reader.loadIndex();
+    const target = join(base, 'restored-default-sizes');
+    const restored = await restore(reader, await reader.findSnapshot(result.snapshotId), { target, workers: 2 });
+    expect(restored.failures).toEqual([]);
+    expect(describeTree(join(target, source))).toEqual(describeTree(source));
   });
 });

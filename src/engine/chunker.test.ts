@@ -79,6 +79,9 @@ describe('Chunker (FastCDC, normalized, keyed gear)', () => {
     );
     expect(compiled.cut(window, 0, params.minSize)).toBe(params.minSize);
     expect(() => compiled.allocate(10)).toThrow(/once/);
+    // The compiled scan must never read past the caller's bytes.
+    expect(() => compiled.cut(window.subarray(0, 1000), 0, 2000)).toThrow(RangeError);
+    expect(() => chunker.cut(data, 10, 5)).toThrow(RangeError);
   });
 
   it('matches with default parameters, over megabytes', () => {

@@ -133,6 +133,9 @@ export class Chunker {
    * remainder is one chunk.
    */
   cut(data: Uint8Array, start: number, end: number): number {
+    if (start < 0 || end > data.byteLength || start > end) {
+      throw new RangeError(`cannot cut [${start}, ${end}) of ${data.byteLength} bytes`);
+    }
     const available = end - start;
     const { minSize, avgSize, maxSize } = this.params;
     if (available <= minSize) return available;

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type DatabaseIntrospector, type Kysely, sql } from 'kysely';
 import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import { CofferError } from '../errors.ts';
 import { migrations } from './migrations/index.ts';
@@ -14,11 +14,43 @@ async function migrator(db: Kysely<unknown>): Promise<Migrator> {
   // otherwise finds a schema_migrations table in any schema and skips creating ours.
   const schema = await currentSchema(db);
   return new Migrator({
-    db,
+    db: schema ? introspectingOnly(db, schema) : db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+/**
+ * `db` as the migrator sees it: its introspection looks at `schema` alone. Kysely's own
+ * lists every table of every schema the role may use (`has_schema_privilege` on each), and
+ * a schema that another process drops meanwhile fails that query with "schema … does not
+ * exist" — the test suite creates and drops one schema per suite, and a loaded CI machine
+ * lost four migration tests to it, retries included. Everything else is `db` itself.
+ */
+function introspectingOnly(db: Kysely<unknown>, schema: string): Kysely<unknown> {
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () => {
+      const result = await sql<{ name: string }>`
+        select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return result.rows;
+    },
+    getTables: async () => {
+      const result = await sql<{ name: string }>`
+        select c.relname as name
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v', 'f')`.execute(db);
+      return result.rows.map((row) => ({ name: row.name, schema, isView: false, isForeign: false, columns: [] }));
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      // Bound to the real instance: Kysely's methods use private fields.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
   });
 }
 

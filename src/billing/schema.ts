@@ -2,6 +2,7 @@
 // are closed (`additionalProperties: false`). Money is integer minor units (cents) with a
 // decimal rendering; quantities are decimal text with up to three decimals.
 
+import { pageQueryProperties } from '../platform/index.ts';
 import { settlementRates } from './calendar.ts';
 import { metrics, units, valueModes } from './product.ts';
 import { contractTimings } from './tables.ts';
@@ -32,10 +33,7 @@ const minor = {
   maximum: Number.MAX_SAFE_INTEGER,
   description: 'Minor units (e.g. cents)',
 } as const;
-const pageQuery = {
-  limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-  cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page' },
-} as const;
+const pageQuery = pageQueryProperties;
 
 /** A page of `item`s and the cursor of the next page (null on the last page). */
 function page<T extends object>(item: T) {

@@ -30,6 +30,7 @@ export {
   maxPageSize,
   type Page,
   pageOf,
+  pageQueryProperties,
   pageSize,
 } from './paging.ts';
 export type { AccessGuard, AuditEvent, AuditRecorder, Principal, RequestContext } from './request-context.ts';

@@ -8,6 +8,12 @@ import { ValidationError } from './errors.ts';
 export const defaultPageSize = 50;
 export const maxPageSize = 500;
 
+/** The `limit` and `cursor` query parameters of a paged listing (JSON Schema properties). */
+export const pageQueryProperties = {
+  limit: { type: 'integer', minimum: 1, maximum: maxPageSize, default: defaultPageSize },
+  cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page.' },
+} as const;
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

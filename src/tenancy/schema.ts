@@ -1,4 +1,4 @@
-import { maxPageSize } from '../platform/index.ts';
+import { pageQueryProperties } from '../platform/index.ts';
 import { MAX_LOGO_BYTES } from './logo.ts';
 import { MAX_NAME_LENGTH } from './validation.ts';
 
@@ -73,10 +73,7 @@ const subtreeItem = {
 
 const idParams = { type: 'object', properties: { id }, required: ['id'], additionalProperties: false } as const;
 
-const pageQuery = {
-  limit: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 50 },
-  cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page.' },
-} as const;
+const pageQuery = pageQueryProperties;
 
 const source = {
   type: 'object',

@@ -1,6 +1,8 @@
 // JSON Schemas of the usage API: validation at the edge and the OpenAPI document. Byte
 // figures are JSON integers sent exactly (they can exceed 2^53; parse them as big integers).
 
+import { pageQueryProperties } from '../platform/index.ts';
+
 const tags = ['usage'];
 
 export const problem = {
@@ -76,8 +78,7 @@ export const unitChildrenUsageSchema = {
         default: 'storedBytes',
         description: 'The figure to order by, largest first',
       },
-      limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-      cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page' },
+      ...pageQueryProperties,
     },
     additionalProperties: false,
   },

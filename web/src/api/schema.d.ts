@@ -8928,7 +8928,7 @@ export interface paths {
                     /** @description The figure to order by, largest first */
                     sort?: "storedBytes" | "protectedBytes" | "transferredBytes" | "clientCount";
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description nextCursor of the previous page. */
                     cursor?: string;
                 };
                 header?: never;
@@ -9832,7 +9832,7 @@ export interface paths {
                 query?: {
                     inherited?: boolean;
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description nextCursor of the previous page. */
                     cursor?: string;
                 };
                 header?: never;
@@ -10912,7 +10912,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description nextCursor of the previous page. */
                     cursor?: string;
                 };
                 header?: never;
@@ -11909,7 +11909,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description nextCursor of the previous page. */
                     cursor?: string;
                 };
                 header?: never;

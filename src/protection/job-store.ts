@@ -6,8 +6,6 @@ import type { JobStatus, JobTable, RestoreGroupTable } from './tables.ts';
 
 export type JobRow = Selectable<JobTable>;
 
-export const finalStatuses: readonly JobStatus[] = ['success', 'warning', 'failed', 'missed', 'cancelled'];
-
 export async function insertJob(db: ProtectionDb, row: JobTable): Promise<boolean> {
   const result = await db
     .insertInto('protection_jobs')
@@ -143,19 +141,6 @@ export async function findRestoreGroup(
   id: string,
 ): Promise<Selectable<RestoreGroupTable> | undefined> {
   return db.selectFrom('protection_restore_groups').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** The most recent finished backup job of a data source (any outcome). */
-export async function lastFinishedBackup(db: ProtectionDb, dataSourceId: string): Promise<JobRow | undefined> {
-  return db
-    .selectFrom('protection_jobs')
-    .selectAll()
-    .where('data_source_id', '=', dataSourceId)
-    .where('kind', '=', 'backup')
-    .where('status', 'in', ['success', 'warning', 'failed', 'missed'])
-    .orderBy('finished_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
 }
 
 /**

@@ -95,22 +95,6 @@ export async function latestSnapshotUsage(
     .executeTakeFirst();
 }
 
-/** The data source's most recent day record at or before `day`. */
-export async function latestDailyUsage(
-  db: ProtectionDb,
-  dataSourceId: string,
-  day: number,
-): Promise<DailyUsageRow | undefined> {
-  return db
-    .selectFrom('protection_daily_usage')
-    .selectAll()
-    .where('data_source_id', '=', dataSourceId)
-    .where('day', '<=', day)
-    .orderBy('day', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
-
 /** For each of `dataSourceIds`, its latest snapshot record: one query per batch of sources. */
 export async function latestSnapshotUsages(
   db: ProtectionDb,

@@ -16,7 +16,7 @@ const maxBatchBytes = 2 * 1024 * 1024;
  * by all workers at once, so one large file (a disk image, a video) does not leave the
  * other cores idle.
  */
-export const defaultSegmentBytes = 32 * 1024 * 1024;
+const defaultSegmentBytes = 32 * 1024 * 1024;
 
 interface WorkerState {
   readonly worker: Worker;

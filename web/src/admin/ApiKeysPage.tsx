@@ -119,14 +119,7 @@ export default function ApiKeysPage({ me }: { me: Me }) {
               ))}
             </Table.Tbody>
           </Table>
-          <Pager
-            label="API keys"
-            page={pages.page}
-            hasPrevious={pages.hasPrevious}
-            nextCursor={keys.data.nextCursor}
-            onPrevious={pages.previous}
-            onNext={pages.next}
-          />
+          <Pager label="API keys" pages={pages} nextCursor={keys.data.nextCursor} />
         </>
       ) : null}
       <Modal opened={creating} onClose={() => setCreating(false)} title="Create an API key" size="lg">

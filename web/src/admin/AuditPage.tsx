@@ -176,14 +176,7 @@ export default function AuditPage(_props: { me: Me }) {
               ))}
             </Table.Tbody>
           </Table>
-          <Pager
-            label="Audit log"
-            page={pages.page}
-            hasPrevious={pages.hasPrevious}
-            nextCursor={entries.data.nextCursor}
-            onPrevious={pages.previous}
-            onNext={pages.next}
-          />
+          <Pager label="Audit log" pages={pages} nextCursor={entries.data.nextCursor} />
         </>
       ) : null}
       <Modal opened={shown !== null} onClose={() => setShown(null)} title={shown?.action ?? ''} size="xl">

@@ -155,14 +155,7 @@ export default function UsersPage({ me }: { me: Me }) {
               ))}
             </Table.Tbody>
           </Table>
-          <Pager
-            label="Users"
-            page={pages.page}
-            hasPrevious={pages.hasPrevious}
-            nextCursor={users.data.nextCursor}
-            onPrevious={pages.previous}
-            onNext={pages.next}
-          />
+          <Pager label="Users" pages={pages} nextCursor={users.data.nextCursor} />
         </>
       ) : null}
       <Modal

@@ -99,14 +99,7 @@ export function ContractsPanel({ unitId, me }: { unitId: string; me: Me }) {
               ))}
             </Table.Tbody>
           </Table>
-          <Pager
-            label="Contracts"
-            page={pages.page}
-            hasPrevious={pages.hasPrevious}
-            nextCursor={contracts.data.nextCursor}
-            onPrevious={pages.previous}
-            onNext={pages.next}
-          />
+          <Pager label="Contracts" pages={pages} nextCursor={contracts.data.nextCursor} />
         </>
       ) : null}
       <Modal opened={creating} onClose={() => setCreating(false)} title="New contract" size="lg">

@@ -85,14 +85,7 @@ export function RunsPanel({ unitId }: { unitId: string }) {
           ))}
         </Table.Tbody>
       </Table>
-      <Pager
-        label="Billing runs"
-        page={pages.page}
-        hasPrevious={pages.hasPrevious}
-        nextCursor={runs.data.nextCursor}
-        onPrevious={pages.previous}
-        onNext={pages.next}
-      />
+      <Pager label="Billing runs" pages={pages} nextCursor={runs.data.nextCursor} />
       {openRun ? <RunLines runId={openRun} /> : null}
     </Stack>
   );

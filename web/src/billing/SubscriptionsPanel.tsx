@@ -137,14 +137,7 @@ export function SubscriptionsPanel({ unitId, me }: { unitId: string; me: Me }) {
         </Paper>
       ))}
       {subscriptions.data && (items.length > 0 || pages.hasPrevious) ? (
-        <Pager
-          label="Subscriptions"
-          page={pages.page}
-          hasPrevious={pages.hasPrevious}
-          nextCursor={subscriptions.data.nextCursor}
-          onPrevious={pages.previous}
-          onNext={pages.next}
-        />
+        <Pager label="Subscriptions" pages={pages} nextCursor={subscriptions.data.nextCursor} />
       ) : null}
       <Modal opened={creating} onClose={() => setCreating(false)} title="New subscription">
         {creating ? <SubscriptionForm unitId={unitId} onDone={() => setCreating(false)} /> : null}

@@ -1,31 +1,27 @@
 import { Button, Group, Text } from '@mantine/core';
+import type { useCursorPages } from './use-cursor-pages.ts';
 
-/** Previous/next buttons for a cursor-paged list. */
+/** Previous/next buttons for a cursor-paged list, driven by its `useCursorPages` state. */
 export function Pager({
-  page,
-  hasPrevious,
+  pages,
   nextCursor,
-  onPrevious,
-  onNext,
   label,
 }: {
-  page: number;
-  hasPrevious: boolean;
+  pages: ReturnType<typeof useCursorPages>;
   nextCursor: string | null | undefined;
-  onPrevious(): void;
-  onNext(cursor: string): void;
   label: string;
 }) {
+  const { page, hasPrevious, previous, next } = pages;
   return (
     <Group justify="space-between" mt="sm" aria-label={`${label} pages`} role="navigation">
       <Text size="sm" c="dimmed">
         Page {page}
       </Text>
       <Group gap="xs">
-        <Button size="xs" variant="default" disabled={!hasPrevious} onClick={onPrevious}>
+        <Button size="xs" variant="default" disabled={!hasPrevious} onClick={previous}>
           Previous page
         </Button>
-        <Button size="xs" variant="default" disabled={!nextCursor} onClick={() => nextCursor && onNext(nextCursor)}>
+        <Button size="xs" variant="default" disabled={!nextCursor} onClick={() => next(nextCursor)}>
           Next page
         </Button>
       </Group>

@@ -432,14 +432,7 @@ function Jobs({ source, me }: { source: DataSource; me: Me }) {
               })}
             </Table.Tbody>
           </Table>
-          <Pager
-            label="Jobs"
-            page={pages.page}
-            hasPrevious={pages.hasPrevious}
-            nextCursor={jobs.data.nextCursor}
-            onPrevious={pages.previous}
-            onNext={pages.next}
-          />
+          <Pager label="Jobs" pages={pages} nextCursor={jobs.data.nextCursor} />
         </>
       ) : null}
     </Stack>
@@ -491,14 +484,7 @@ function Snapshots({ source }: { source: DataSource }) {
           ))}
         </Table.Tbody>
       </Table>
-      <Pager
-        label="Snapshots"
-        page={pages.page}
-        hasPrevious={pages.hasPrevious}
-        nextCursor={snapshots.data.nextCursor}
-        onPrevious={pages.previous}
-        onNext={pages.next}
-      />
+      <Pager label="Snapshots" pages={pages} nextCursor={snapshots.data.nextCursor} />
     </Stack>
   );
 }

@@ -146,14 +146,7 @@ export default function DataSourcesPage({ me }: { me: Me }) {
               })}
             </Table.Tbody>
           </Table>
-          <Pager
-            label="Data sources"
-            page={pages.page}
-            hasPrevious={pages.hasPrevious}
-            nextCursor={sources.data.nextCursor}
-            onPrevious={pages.previous}
-            onNext={pages.next}
-          />
+          <Pager label="Data sources" pages={pages} nextCursor={sources.data.nextCursor} />
         </>
       ) : null}
       <Modal opened={creating} onClose={() => setCreating(false)} title="Add a data source" size="lg">

@@ -280,14 +280,7 @@ function TopConsumers({ unitId }: { unitId: string }) {
           })}
         </Table.Tbody>
       </Table>
-      <Pager
-        label="Sub-units"
-        page={pages.page}
-        hasPrevious={pages.hasPrevious}
-        nextCursor={children.data.nextCursor}
-        onPrevious={pages.previous}
-        onNext={pages.next}
-      />
+      <Pager label="Sub-units" pages={pages} nextCursor={children.data.nextCursor} />
     </Stack>
   );
 }

@@ -21,7 +21,7 @@ if (major < 24) {
 } else {
   // The compile cache first, so that every module after it (the CLI, commander, the engine,
   // the server) loads from it without being type-stripped again.
-  const { enableCompileCache } = await import('../src/engine/compile-cache.ts');
+  const { enableCompileCache } = await import('./compile-cache.js');
   enableCompileCache();
   const { main } = await import('../src/cli/index.ts');
   await main(process.argv);

@@ -59,7 +59,7 @@ function size(bytes: number): string {
 
 /**
  * The engine, loaded on first use (through the compile cache that bin/coffer.js turns on,
- * so its modules load without being type-stripped again; src/engine/compile-cache.ts).
+ * so its modules load without being type-stripped again; bin/compile-cache.js).
  */
 async function loadEngine(): Promise<typeof import('../engine/index.ts')> {
   return import('../engine/index.ts');

@@ -21,7 +21,6 @@ import { join, posix } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BlobLocation } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
-import { workerEnvironment } from '../compile-cache.ts';
 import { NotFoundInRepositoryError } from '../errors.ts';
 import { packKey } from '../format.ts';
 import { recordHeaderLength } from '../pack.ts';
@@ -324,7 +323,6 @@ function startRestoreWorkers(repository: Repository, count: number): RestoreWork
   const workers = Array.from({ length: count }, () => {
     const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), {
       workerData: { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey },
-      env: workerEnvironment(),
     });
     worker.on('error', (error) => errors.push(error));
     return worker;

@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
-import { workerEnvironment } from '../compile-cache.ts';
 import type { Extent } from '../tree.ts';
 import type { BackupWorkerSetup, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
 
@@ -79,7 +78,6 @@ export class BackupPool {
         workerData: this.#setup,
         // A small young generation: the worker's garbage is tiny, its data lives in fixed buffers.
         resourceLimits: { maxYoungGenerationSizeMb: 4 },
-        env: workerEnvironment(),
       });
       const state: WorkerState = { worker, queuedJobs: 0, flushed: undefined };
       worker.on('message', (message: FromBackupWorker) => this.#handle(state, message));

@@ -117,6 +117,11 @@ export class BlobIndex {
     };
   }
 
+  /** Calls `visit` with the ID of every indexed blob: 32 bytes of `ids` from `offset` (valid during the call). */
+  forEachId(visit: (ids: Uint8Array, offset: number) => void): void {
+    for (let entry = 0; entry < this.#count; entry++) visit(this.#ids, entry * 32);
+  }
+
   /** The blob's location, or undefined. */
   get(id: Uint8Array): BlobLocation | undefined {
     const entry = this.#find(id);

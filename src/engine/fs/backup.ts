@@ -35,6 +35,8 @@ export interface BackupOptions {
    * file whole.
    */
   readonly segmentBytes?: number;
+  /** Slots of the run's shared claim table (a power of two; default 2^18). Tests make it tiny to fill it. */
+  readonly claimSlots?: number;
   readonly lockEnvironment?: LockEnvironment;
   /** How long to wait for a conflicting (prune) lock before failing. */
   readonly lockWaitMs?: number;
@@ -185,6 +187,7 @@ async function runBackup(
     (record) => dataPacks.add(record),
     options.workers,
     options.segmentBytes,
+    options.claimSlots,
   );
   const treePacker = new TreePacker(repository.keys, repository.config.packSize, repository.config.compressionLevel);
   const treeWrites = new Set<Promise<void>>();

@@ -1,5 +1,6 @@
 import type { ChunkerParams } from '../chunker.ts';
 import type { Extent } from '../tree.ts';
+import type { SharedClaimsMemory } from './shared-claims.ts';
 
 /** Everything a backup worker needs, passed as `workerData`. */
 export interface BackupWorkerSetup {
@@ -8,6 +9,11 @@ export interface BackupWorkerSetup {
   readonly gear: Uint32Array;
   readonly chunker: ChunkerParams;
   readonly compressionLevel: number;
+}
+
+/** A worker's `workerData`: the setup and the run's shared claims (`shared-claims.ts`). */
+export interface BackupWorkerData extends BackupWorkerSetup {
+  readonly claims: SharedClaimsMemory;
 }
 
 /**
@@ -39,6 +45,7 @@ export interface FileOutcome {
 }
 
 export type FromBackupWorker =
+  /** IDs the worker could not settle through the shared claims (indexed, or the table is full). */
   | { readonly kind: 'query'; readonly queryId: number; readonly ids: Uint8Array }
   /**
    * Sealed pack records (header ‖ payload) of new data blobs, one after another in `bytes`,

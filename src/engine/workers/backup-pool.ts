@@ -3,7 +3,15 @@ import { Worker } from 'node:worker_threads';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
 import type { Extent } from '../tree.ts';
-import type { BackupWorkerSetup, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
+import type {
+  BackupWorkerData,
+  BackupWorkerSetup,
+  FileOutcome,
+  FileTask,
+  FromBackupWorker,
+  ToBackupWorker,
+} from './backup-messages.ts';
+import { SharedClaims } from './shared-claims.ts';
 
 /** Limits that bound the memory of queued work. */
 const maxQueuedFiles = 512;
@@ -31,14 +39,17 @@ interface QueuedFile {
 }
 
 /**
- * Main-thread side of the backup workers: hands out files (small ones in batches),
- * answers dedup queries against the index plus blobs claimed in this run, and passes
- * finished packs to `onPack` (which must persist them before resolving).
+ * Main-thread side of the backup workers: hands out files (small ones in batches), shares
+ * the run's claims with them (`shared-claims.ts`: workers settle new chunks themselves),
+ * answers the dedup queries they cannot settle (indexed blobs) against the index, and
+ * passes sealed records to `onRecord`.
  */
 export class BackupPool {
   readonly #workers: WorkerState[] = [];
   readonly #index: BlobIndex;
-  readonly #claimed = new Set<string>();
+  readonly #claims: SharedClaims;
+  /** Claims made once the shared table is full (decided here, on the main thread, alone). */
+  readonly #overflow = new Set<string>();
   readonly #jobs = new Map<number, { files: QueuedFile[]; worker: WorkerState }>();
   readonly #onRecord: (record: Uint8Array) => Promise<void>;
   #records: Promise<void> = Promise.resolve();
@@ -60,8 +71,11 @@ export class BackupPool {
     onRecord: (record: Uint8Array) => Promise<void>,
     workers = availableParallelism(),
     segmentBytes = defaultSegmentBytes,
+    claimSlots?: number,
   ) {
     this.#index = index;
+    this.#claims = new SharedClaims(SharedClaims.allocate(index.size, claimSlots));
+    index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
     this.#onRecord = onRecord;
     this.#setup = setup;
     this.#workerCount = Math.max(1, workers);
@@ -74,8 +88,9 @@ export class BackupPool {
   #startWorkers(): void {
     if (this.#workers.length > 0) return;
     for (let i = 0; i < this.#workerCount; i++) {
+      const workerData: BackupWorkerData = { ...this.#setup, claims: this.#claims.memory };
       const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), {
-        workerData: this.#setup,
+        workerData,
         // A small young generation: the worker's garbage is tiny, its data lives in fixed buffers.
         resourceLimits: { maxYoungGenerationSizeMb: 4 },
       });
@@ -97,13 +112,17 @@ export class BackupPool {
 
   /** True when `id` is stored or claimed by this run (so it need not be written again). */
   isKnown(id: Uint8Array): boolean {
-    return this.#index.has(id) || this.#claimed.has(toHex(id));
+    return this.#index.has(id) || this.#claims.has(id) || (this.#overflow.size > 0 && this.#overflow.has(toHex(id)));
   }
 
-  /** Claims `id` for writing by the caller (tree blobs); false if already known. */
+  /** Claims `id` for writing by the caller (tree blobs, and chunks the workers ask about); false if already known. */
   claim(id: Uint8Array): boolean {
-    if (this.isKnown(id)) return false;
-    this.#claimed.add(toHex(id));
+    if (this.#index.has(id)) return false;
+    const result = this.#claims.claim(id);
+    if (result !== 'full') return result === 'claimed';
+    const key = toHex(id);
+    if (this.#overflow.has(key)) return false;
+    this.#overflow.add(key);
     return true;
   }
 

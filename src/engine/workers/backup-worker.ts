@@ -7,16 +7,19 @@ import { BlobCompressor } from '../compression.ts';
 import { blobTypeData, flagCompressed } from '../format.ts';
 import { recordHeaderLength, sealRecord } from '../pack.ts';
 import type { Extent } from '../tree.ts';
-import type { BackupWorkerSetup, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
+import type { BackupWorkerData, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
 import { noteProcessed } from './garbage.ts';
+import { SharedClaims } from './shared-claims.ts';
 
 /**
  * Backup worker: reads files with synchronous I/O (cheap in a worker), chunks them, computes
- * keyed IDs, asks the main thread which blobs are new, then compresses and seals those into
- * pack records that the main thread assembles into packs. Memory is fixed per worker: one
- * read window and at most three record buffers (each filled to about 1 MiB, or one record), reused.
+ * keyed IDs, claims the new ones in the run's shared claims (asking the main thread only
+ * about blobs that may be indexed), then compresses and seals those into pack records that
+ * the main thread assembles into packs. Memory is fixed per worker: one read window and at
+ * most three record buffers (each filled to about 1 MiB, or one record), reused.
  */
-const setup = workerData as BackupWorkerSetup;
+const setup = workerData as BackupWorkerData;
+const claims = new SharedClaims(setup.claims);
 const port = parentPort!;
 const chunker = new Chunker(setup.gear, setup.chunker);
 const { maxSize } = setup.chunker;
@@ -111,20 +114,37 @@ async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
   noteProcessed(plain.byteLength);
 }
 
-/** Asks the main thread which pending chunks are new, then packs those. */
+/**
+ * Settles which pending chunks are new, then packs those. A chunk that is certainly not
+ * indexed is claimed in the shared table; the main thread is asked only about the others
+ * (possibly indexed, or the table is full).
+ */
 async function flushPending(): Promise<void> {
   if (pending.length === 0) return;
   const batch = pending;
   pending = [];
-  const ids = new Uint8Array(batch.length * 32);
-  for (const [i, chunk] of batch.entries()) ids.set(chunk.id, i * 32);
-  const queryId = nextQueryId++;
-  const answer = new Promise<Uint8Array>((resolve) => waitingQueries.set(queryId, resolve));
-  send({ kind: 'query', queryId, ids }, [ids.buffer]);
-  const needed = await answer;
-  for (let i = 0; i < batch.length; i++) {
-    if (needed[i] === 1) await addBlob(batch[i]!.id, batch[i]!.view);
+  const fresh: PendingChunk[] = [];
+  const asked: PendingChunk[] = [];
+  for (const chunk of batch) {
+    // Possibly indexed: only the main thread, which holds the index, can tell.
+    if (claims.mightBeIndexed(chunk.id)) {
+      asked.push(chunk);
+      continue;
+    }
+    const claim = claims.claim(chunk.id);
+    if (claim === 'claimed') fresh.push(chunk);
+    else if (claim === 'full') asked.push(chunk);
   }
+  if (asked.length > 0) {
+    const ids = new Uint8Array(asked.length * 32);
+    for (const [i, chunk] of asked.entries()) ids.set(chunk.id, i * 32);
+    const queryId = nextQueryId++;
+    const answer = new Promise<Uint8Array>((resolve) => waitingQueries.set(queryId, resolve));
+    send({ kind: 'query', queryId, ids }, [ids.buffer]);
+    const needed = await answer;
+    for (const [i, chunk] of asked.entries()) if (needed[i] === 1) fresh.push(chunk);
+  }
+  for (const chunk of fresh) await addBlob(chunk.id, chunk.view);
   sendRecords();
 }
 

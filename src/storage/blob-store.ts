@@ -25,7 +25,8 @@ export interface BlobStore {
   /**
    * How many `put`s a writer should keep in flight to keep this store busy (1 when omitted).
    * A store whose puts wait on a network round trip and a remote fsync says 2, so that one
-   * upload's acknowledgement overlaps the next upload's transfer; a local disk gains nothing.
+   * upload's acknowledgement overlaps the next upload's transfer; so does a local directory
+   * that fsyncs every put (the disk flush of one pack overlaps the filling of the next).
    */
   readonly writesInFlight?: number;
 }

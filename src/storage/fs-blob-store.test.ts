@@ -38,6 +38,11 @@ describe('FsBlobStore', () => {
     expect(await store.head('data/ab/abcd')).toBeUndefined();
   });
 
+  it('asks writers for two puts in flight when every put waits for its fsync', () => {
+    expect(new FsBlobStore(root).writesInFlight).toBe(2);
+    expect(new FsBlobStore(root, { durable: false }).writesInFlight).toBe(1);
+  });
+
   it('overwrites atomically and hides temporary files', async () => {
     await store.put('locks/x', new Uint8Array([1]));
     await store.put('locks/x', new Uint8Array([2, 2]));

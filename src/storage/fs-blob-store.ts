@@ -29,10 +29,17 @@ export class FsBlobStore implements BlobStore {
   readonly root: string;
   readonly #durable: boolean;
   readonly #knownDirectories = new Set<string>();
+  /**
+   * Two puts in flight when each one waits for its fsync: a backup's pack assembler then
+   * fills one pack while the previous one is flushed (initial backup of the benchmark corpus
+   * 4.94 → 4.82 s mean of five alternating runs; one more pack buffer of memory).
+   */
+  readonly writesInFlight: number;
 
   constructor(root: string, options: FsBlobStoreOptions = {}) {
     this.root = root;
     this.#durable = options.durable ?? true;
+    this.writesInFlight = this.#durable ? 2 : 1;
   }
 
   #path(key: string): string {

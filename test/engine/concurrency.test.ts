@@ -23,10 +23,10 @@ import {
 
 /** A local store that answers every pack put late (like a remote store) and counts the puts in flight. */
 class SlowPackStore extends FsBlobStore {
-  readonly writesInFlight: number | undefined;
+  override readonly writesInFlight: number;
   inFlight = 0;
   mostInFlight = 0;
-  constructor(directory: string, writesInFlight: number | undefined) {
+  constructor(directory: string, writesInFlight: number) {
     super(directory, { durable: false });
     this.writesInFlight = writesInFlight;
   }
@@ -151,7 +151,7 @@ describe('concurrent use of one repository', () => {
     makeSource(source, 'in-flight', 40);
     const most: Record<string, number> = {};
     for (const [name, writesInFlight] of [
-      ['default', undefined],
+      ['one', 1],
       ['two', 2],
     ] as const) {
       const directory = join(base, `repo-in-flight-${name}`);
@@ -175,7 +175,7 @@ describe('concurrent use of one repository', () => {
       expect(describeTree(join(target, source))).toEqual(describeTree(source));
     }
     // One buffer filling and one persisting; both persisting while the producer waits.
-    expect(most['default']).toBe(2);
+    expect(most['one']).toBe(2);
     expect(most['two']).toBe(3);
   });
 });

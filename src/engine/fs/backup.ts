@@ -14,7 +14,6 @@ import { type BuiltPack, TreePacker } from '../tree-packer.ts';
 import { BackupPool } from '../workers/backup-pool.ts';
 import { DirectoryScanner, type ScannedEntry } from './directory-scanner.ts';
 import { makeExcluder } from './exclude.ts';
-import { ReadAhead } from './read-ahead.ts';
 import { entryFromStats, entryKind, unchangedSince } from './stat-entry.ts';
 import { UserNames } from './user-names.ts';
 
@@ -194,7 +193,6 @@ async function runBackup(
   const references = new Set<string>();
   const warnings: BackupWarning[] = [];
   const scanner = options.scan ?? startBackupScan(paths, options.excludes ?? []);
-  const readAhead = new ReadAhead();
   const names = new UserNames();
   const hardLinks = new Map<string, Promise<TreeEntry['extents'] | undefined>>();
   const progress = options.progress ?? { files: 0, bytes: 0 };
@@ -263,7 +261,6 @@ async function runBackup(
     } else if (linked) {
       extentsPromise = linked;
     } else {
-      readAhead.add(path, size);
       const { outcome } = await pool.submit(path, size);
       extentsPromise = outcome.then((result) => {
         bytesRead += result.bytesRead;
@@ -376,7 +373,6 @@ async function runBackup(
     if (lastTrees) treeWrites.add(persist(lastTrees, blobTypeTree));
     await Promise.all([...treeWrites]);
   } finally {
-    readAhead.stop();
     await pool.close();
   }
   if (unindexed.length > 0) storedBytesAdded += (await writeIndexMeasured(repository, unindexed)).size;

@@ -1,5 +1,5 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   backup,
@@ -111,6 +111,11 @@ describe('damage: check names what is affected, the rest stays restorable', () =
       workers: 1,
     });
     expect(new Set(whole.failures.map((failure) => failure.path))).toEqual(new Set([bigPath]));
+    // A target written relative, with `.` and a trailing slash: same files, same paths reported.
+    const untidy = `${relative(process.cwd(), join(base, 'flip-untidy'))}/./`;
+    const again = await restore(repo, await repo.findSnapshot('latest'), { target: untidy, workers: 1 });
+    expect(new Set(again.failures.map((failure) => failure.path))).toEqual(new Set([bigPath]));
+    expect(readFileSync(join(base, 'flip-untidy', smallPath), 'utf8')).toBe('small file content');
   });
 
   it('a truncated pack is found even without reading data', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
@@ -85,6 +86,24 @@ describe('pack', () => {
     const [moved] = verifyPackStructure(repacked.bytes, repacked.id).blobs;
     const record = repacked.bytes.subarray(moved!.offset, moved!.offset + recordHeaderLength + moved!.storedLength);
     expect(decompressBlob(openRecord(keys.blobKey, record, moved!), moved!.plainLength).byteLength).toBe(12_000);
+  });
+
+  it('names a pack by the SHA-256 of all its bytes when it is hashed as it grows (records of several MiB, a growing buffer)', () => {
+    const sealed = new PackBuilder(blobTypeData, new Uint8Array(1024));
+    const copied = new PackBuilder(blobTypeData, new Uint8Array(64));
+    for (let i = 0; i < 12; i++) {
+      const plain = deterministicBytes(`grow-${i}`, 300_000 + i * 97);
+      const id = computeBlobId(keys.idKey, plain);
+      sealed.add(keys.blobKey, id, blobTypeData, 0, plain.byteLength, plain);
+    }
+    const { bytes, id } = sealed.finish();
+    expect(bytes.byteLength).toBeGreaterThan(3 * 1024 * 1024);
+    expect(Buffer.from(id).toString('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    for (const blob of verifyPackStructure(bytes, id).blobs) {
+      copied.addRecord(bytes.subarray(blob.offset, blob.offset + recordHeaderLength + blob.storedLength));
+    }
+    const again = copied.finish();
+    expect(Buffer.from(again.id).toString('hex')).toBe(createHash('sha256').update(again.bytes).digest('hex'));
   });
 
   it('detects a flipped header bit through authentication', () => {

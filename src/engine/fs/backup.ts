@@ -60,21 +60,6 @@ export function startBackupScan(paths: readonly string[], excludes: readonly str
   );
 }
 
-/**
- * A folder's entries in inode order, the order they are read in (trees are sorted by name
- * when stored, so this changes nothing stored). `readdir` returns hash order on ext4; inode
- * numbers follow allocation on ext4 and most other file systems, so small files are then
- * read roughly in disk order: cold initial backup of the benchmark corpus 5.64 → 5.38 s mean
- * over ten alternating pairs, 8 of them faster (docs/decisions/0016).
- */
-export function inInodeOrder(entries: readonly ScannedEntry[]): readonly ScannedEntry[] {
-  return [...entries].sort((a, b) => {
-    const x = a.stats?.ino ?? 0n;
-    const y = b.stats?.ino ?? 0n;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-}
-
 /** `lstat` of one path as a scanned entry (the few parent folders of the requested paths). */
 function statEntry(name: string, path: string): ScannedEntry {
   try {
@@ -316,7 +301,7 @@ async function runBackup(
     if (node.complete) {
       const listing = await scanner.take(node.path);
       if (listing.error) warnings.push({ path: node.path, error: listing.error.message });
-      children = inInodeOrder(listing.entries);
+      children = listing.entries;
     } else {
       children = [...node.children.keys()].map((name) => statEntry(name, join(node.path, name)));
     }

@@ -75,7 +75,6 @@ export class BackupPool {
   ) {
     this.#index = index;
     this.#claims = new SharedClaims(SharedClaims.allocate(index.size, claimSlots));
-    index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
     this.#onRecord = onRecord;
     this.#setup = setup;
     this.#workerCount = Math.max(1, workers);
@@ -87,6 +86,8 @@ export class BackupPool {
   /** Workers start on the first file to read, so a backup with nothing new starts none. */
   #startWorkers(): void {
     if (this.#workers.length > 0) return;
+    // The index filter only serves the workers: a backup that reads no file never builds it.
+    this.#index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
     for (let i = 0; i < this.#workerCount; i++) {
       const workerData: BackupWorkerData = { ...this.#setup, claims: this.#claims.memory };
       const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), {

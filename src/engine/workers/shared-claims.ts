@@ -73,11 +73,14 @@ export class SharedClaims {
     this.#maxClaims = slots / 2;
   }
 
-  /** Adds an indexed blob's ID (`ids` from `offset`) to the filter; main thread, before the workers start. */
+  /**
+   * Adds an indexed blob's ID (`ids` from `offset`) to the filter. Main thread, before the
+   * workers start: they see the filter as it was when they were created.
+   */
   addIndexed(ids: Uint8Array, offset = 0): void {
     for (let probe = 0; probe < 4; probe++) {
       const bit = word(ids, offset + 4 + probe * 4) & this.#filterMask;
-      Atomics.or(this.#filter, bit >>> 5, 1 << (bit & 31));
+      this.#filter[bit >>> 5]! |= 1 << (bit & 31);
     }
   }
 
@@ -85,7 +88,7 @@ export class SharedClaims {
   mightBeIndexed(id: Uint8Array): boolean {
     for (let probe = 0; probe < 4; probe++) {
       const bit = word(id, 4 + probe * 4) & this.#filterMask;
-      if ((Atomics.load(this.#filter, bit >>> 5) & (1 << (bit & 31))) === 0) return false;
+      if ((this.#filter[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;
   }
@@ -112,11 +115,22 @@ export class SharedClaims {
    */
   claim(id: Uint8Array): ClaimResult {
     const open = Atomics.load(this.#count, 0) < this.#maxClaims;
+    const found = this.#probe(id, open);
+    return found === 'absent' ? 'full' : found;
+  }
+
+  /** True when `id` was claimed in this run (through this table). */
+  has(id: Uint8Array): boolean {
+    return this.#probe(id, false) === 'taken';
+  }
+
+  /** Looks `id` up from its slot on; on an empty slot, claims it there when `insert`. */
+  #probe(id: Uint8Array, insert: boolean): 'claimed' | 'taken' | 'absent' {
     let slot = word(id, 0) & this.#mask;
     for (;;) {
       let state = this.#settled(slot);
       if (state === empty) {
-        if (!open) return 'full';
+        if (!insert) return 'absent';
         if (Atomics.compareExchange(this.#states, slot, empty, writing) === empty) {
           this.#ids.set(id, slot * idLength);
           Atomics.store(this.#states, slot, ready);
@@ -124,20 +138,10 @@ export class SharedClaims {
           Atomics.add(this.#count, 0, 1);
           return 'claimed';
         }
+        // Another thread took the slot first: compare with what it wrote.
         state = this.#settled(slot);
       }
       if (state === ready && this.#sameId(slot, id)) return 'taken';
-      slot = (slot + 1) & this.#mask;
-    }
-  }
-
-  /** True when `id` was claimed in this run (through this table). */
-  has(id: Uint8Array): boolean {
-    let slot = word(id, 0) & this.#mask;
-    for (;;) {
-      const state = this.#settled(slot);
-      if (state === empty) return false;
-      if (this.#sameId(slot, id)) return true;
       slot = (slot + 1) & this.#mask;
     }
   }

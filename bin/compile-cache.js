@@ -11,9 +11,9 @@ import { join } from 'node:path';
  * A per-user folder (never the shared temporary folder, where another user could plant
  * compiled code); Node's own switch `NODE_DISABLE_COMPILE_CACHE=1` turns the cache off.
  */
-export function compileCacheDirectory(env = process.env) {
-  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+function compileCacheDirectory() {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'coffer', 'compile-cache');
 }
 

@@ -121,10 +121,11 @@ export async function restore(
   const { directories, files, others } = await plan(repository, snapshot, options.includes ?? []);
   const failures: RestoreFailure[] = [];
   const progress = options.progress ?? { files: 0, bytes: 0 };
-  // Snapshot paths are absolute and normalized ('/a/b'): below a resolved target they are a
-  // concatenation (path.join normalized every one of them, ~40 ms for 11,000 files).
+  // Snapshot paths are absolute and normalized ('/a/b'): below the resolved target they are
+  // a concatenation (path.join normalized every one of them, ~40 ms for 11,000 files).
   const root = resolve(options.target);
-  const local = root === '/' ? (path: string): string => path : (path: string): string => root + path;
+  const base = root === '/' ? '' : root;
+  const local = (path: string): string => base + path;
   const asRoot = process.getuid?.() === 0;
   let bytesWritten = 0;
   let restoredCount = 0;
@@ -236,7 +237,7 @@ export async function restore(
       }
     };
 
-    bytesWritten = await restoreContent(repository, byPack, pool, failures, progress, root, written);
+    bytesWritten = await restoreContent(repository, byPack, pool, failures, progress, base, written);
     for (const { path, planned } of incomplete) finishHere(path, planned);
     for (const { planned } of writesLeft.values()) finishHere(local(planned.path), planned);
     restoredCount = restoredFiles.length;
@@ -350,7 +351,8 @@ async function restoreContent(
   { workers, errors }: RestoreWorkers,
   failures: RestoreFailure[],
   progress: { files: number; bytes: number },
-  root: string,
+  /** The resolved target, '' for '/': local paths are `base` + snapshot path. */
+  base: string,
   written: (destination: Destination, failed: boolean) => void,
 ): Promise<number> {
   const tasks: RangeTask[] = [];
@@ -377,7 +379,7 @@ async function restoreContent(
 
   let bytesWritten = 0;
   const spare: ArrayBuffer[] = [];
-  const localPrefix = root === '/' ? '/' : `${root}/`;
+  const localPrefix = `${base}/`;
   const creating = createFilesAhead(tasks);
   try {
     const busy = new Map<Worker, number>(workers.map((worker) => [worker, 0]));

@@ -43,12 +43,9 @@ describe('claims shared by the backup workers', () => {
     for (const claimSlots of [1 << 18, 16]) {
       const directory = join(base, `repo-${claimSlots}`);
       await createTestRepository(directory);
-      const first = await backup(await reopen(directory), {
-        paths: [source],
-        workers: 2,
-        claimSlots,
-        lockEnvironment: testLocks,
-      });
+      const backUp = async () =>
+        backup(await reopen(directory), { paths: [source], workers: 2, claimSlots, lockEnvironment: testLocks });
+      const first = await backUp();
       const afterFirst = await storedDataBlobs(directory);
       expect([...afterFirst.values()].every((count) => count === 1)).toBe(true);
       // 90 distinct small files and the large file's chunks (the copies add nothing).
@@ -56,12 +53,7 @@ describe('claims shared by the backup workers', () => {
       // A changed file and a new one: their blobs are checked against the index (the filter) this time.
       writeFileSync(join(source, 'f1', 'n0.bin'), deterministicBytes('changed', 5000));
       writeFileSync(join(source, 'f5', 'new.bin'), deterministicBytes('c1', 3017));
-      const second = await backup(await reopen(directory), {
-        paths: [source],
-        workers: 2,
-        claimSlots,
-        lockEnvironment: testLocks,
-      });
+      const second = await backUp();
       const afterSecond = await storedDataBlobs(directory);
       expect([...afterSecond.values()].every((count) => count === 1)).toBe(true);
       // Only the changed file's content is new (a chunk or two with the test chunker).

@@ -6,7 +6,7 @@
  * (docs/decisions/0016-engine-shared-claims.md).
  *
  * Two structures, both in `SharedArrayBuffer`s:
- * - a Bloom filter of the blob IDs indexed when the run started (16 bits and 4 probes per
+ * - a Bloom filter of the blob IDs indexed when the workers start (16 bits and 4 probes per
  *   blob, ~0.2 % false positives). "Not in the filter" means "not in the index"; a positive
  *   is settled by the main thread, which holds the index;
  * - an open-addressing table of the IDs claimed in this run (full 32-byte IDs), where
@@ -84,7 +84,7 @@ export class SharedClaims {
     }
   }
 
-  /** False when the blob was certainly not indexed when the run started. */
+  /** False when the blob was certainly not indexed when the workers started. */
   mightBeIndexed(id: Uint8Array): boolean {
     for (let probe = 0; probe < 4; probe++) {
       const bit = word(id, 4 + probe * 4) & this.#filterMask;

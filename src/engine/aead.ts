@@ -63,7 +63,9 @@ export function seal(key: Uint8Array | KeyObject, plain: Uint8Array, aad: Uint8A
 
 /**
  * Decrypts `nonce ‖ ciphertext ‖ tag` into `out` (or a new buffer) and returns the plain
- * bytes; throws `CorruptDataError` when the tag does not verify.
+ * bytes; throws `CorruptDataError` when the tag does not verify. `out` may start at or
+ * before `sealed` in the same memory (decryption in place): each slice is written behind
+ * the position it was read from, and the tag is taken before anything is written.
  */
 export function open(key: Uint8Array | KeyObject, sealed: Uint8Array, aad: Uint8Array, out?: Uint8Array): Uint8Array {
   if (sealed.byteLength < aeadOverhead) throw new CorruptDataError('sealed data is shorter than nonce and tag');

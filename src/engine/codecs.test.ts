@@ -48,6 +48,24 @@ describe('AEAD', () => {
     sealed[13]! ^= 1;
     expect(() => open(keys.blobKey, sealed, new Uint8Array([9]))).toThrow(CorruptDataError);
   });
+
+  it('decrypts in place, over the sealed bytes and from before them, across many slices', () => {
+    const plain = deterministicBytes('in-place', 300_000);
+    const aad = new Uint8Array([7, 7]);
+    const sealed = seal(keys.blobKey, plain, aad);
+    expect(Buffer.from(open(keys.blobKey, sealed.slice(), aad, undefined))).toEqual(Buffer.from(plain));
+    const same = sealed.slice();
+    expect(Buffer.from(open(keys.blobKey, same, aad, same))).toEqual(Buffer.from(plain));
+    // As a restore worker does: the output starts earlier, at the record header.
+    const record = new Uint8Array(48 + sealed.byteLength);
+    record.set(sealed, 48);
+    const fromHeader = open(keys.blobKey, record.subarray(48), aad, record);
+    expect(fromHeader.byteOffset).toBe(0);
+    expect(Buffer.from(fromHeader)).toEqual(Buffer.from(plain));
+    const altered = sealed.slice();
+    altered[200_000]! ^= 1;
+    expect(() => open(keys.blobKey, altered, aad, altered)).toThrow(CorruptDataError);
+  });
 });
 
 describe('compression', () => {

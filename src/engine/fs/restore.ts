@@ -378,6 +378,10 @@ async function restoreContent(
   if (tasks.length === 0) return 0;
 
   let bytesWritten = 0;
+  // One read buffer per task in flight, each sized for the largest range and reused: buffers
+  // of varying sizes, dropped when too small, stayed resident until the next full GC
+  // (60–70 MiB of a 1 GiB restore). Untouched pages of a buffer cost nothing.
+  const capacity = tasks.reduce((largest, task) => Math.max(largest, task.length), 0);
   const spare: ArrayBuffer[] = [];
   const localPrefix = `${base}/`;
   const creating = createFilesAhead(tasks);
@@ -397,8 +401,7 @@ async function restoreContent(
       while (inFlight.size >= workers.length + 1) await Promise.race(inFlight);
       if (errors.length > 0) throw errors[0];
       const packId = task.blobs[0]!.location.packId;
-      let buffer = spare.pop();
-      if (!buffer || buffer.byteLength < task.length) buffer = new ArrayBuffer(Math.max(task.length, 1 << 20));
+      const buffer = spare.pop() ?? new ArrayBuffer(capacity);
       let bytes: Uint8Array;
       try {
         bytes = await repository.store.get(packKey(packId), {

@@ -21,8 +21,7 @@ import type {
  */
 const setup = workerData as RestoreWorkerSetup;
 const port = parentPort!;
-/** Reused output buffer for decryption (max blob size grows it once). */
-let scratch = new Uint8Array(1 << 20);
+/** Reused output buffer for decompression (the largest blob grows it once). */
 let plainBuffer = new Uint8Array(1 << 20);
 const decompressor = new BlobDecompressor();
 
@@ -55,8 +54,9 @@ port.on('message', (message: ToRestoreWorker) => {
       const start = location.offset - task.rangeOffset;
       const end = start + recordHeaderLength + location.storedLength;
       if (start < 0 || end > task.bytes.byteLength) throw new CorruptDataError('pack is shorter than the index says');
-      if (scratch.byteLength < location.storedLength) scratch = new Uint8Array(location.storedLength);
-      const payload = openRecord(setup.blobKey, task.bytes.subarray(start, end), location, scratch);
+      // Decrypted in place: the record's bytes are read once, so no second buffer is touched.
+      const record = task.bytes.subarray(start, end);
+      const payload = openRecord(setup.blobKey, record, location, record);
       if (plainBuffer.byteLength < location.plainLength + 1) plainBuffer = new Uint8Array(location.plainLength + 1);
       const plain =
         (location.flags & flagCompressed) !== 0

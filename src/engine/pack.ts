@@ -104,10 +104,7 @@ export class PackBuilder {
     this.packType = packType;
     this.#buffer = buffer;
     this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    this.#view.setUint32(0, packMagic, true);
-    this.#view.setUint8(4, packVersion);
-    this.#view.setUint8(5, packType);
-    this.#view.setUint16(6, 0, true);
+    writePackHeader(this.#view, packType);
   }
 
   get blobCount(): number {
@@ -176,22 +173,89 @@ export class PackBuilder {
   /** Appends the trailer and returns the pack bytes (a view of the builder's buffer) and their SHA-256 ID. */
   finish(): { bytes: Uint8Array; id: Uint8Array } {
     this.#ensure(0);
-    let position = this.length;
-    for (const entry of this.#entries) {
-      writeAad(this.#view, position, entry.id, entry.type, entry.flags, entry.plainLength);
-      // Trailer entries carry the offset between flags and sizes (see the layout above).
-      this.#view.setUint32(position + 34, entry.offset, true);
-      this.#view.setUint32(position + 38, entry.plainLength, true);
-      this.#view.setUint32(position + 42, entry.storedLength, true);
-      position += trailerEntryLength;
-    }
-    this.#view.setUint32(position, this.#entries.length, true);
-    this.#view.setUint32(position + 4, trailerMagic, true);
-    position += trailerFooterLength;
-    const bytes = this.#buffer.subarray(0, position);
+    const end = writeTrailer(this.#view, this.length, this.#entries);
+    const bytes = this.#buffer.subarray(0, end);
     this.#hash.update(bytes.subarray(this.#hashed));
     return { bytes, id: new Uint8Array(this.#hash.digest()) };
   }
+}
+
+/**
+ * A pack laid out as sealed records arrive while its bytes go elsewhere (a file the store
+ * writes in place): it keeps the offsets, the trailer entries and the running SHA-256, and
+ * holds no record bytes. The caller writes `header` at 0, each record at the offset
+ * `addRecord` returns, and the trailer `finish` returns at `length`.
+ */
+export class PackStream {
+  readonly packType: BlobType;
+  readonly #entries: PackedBlob[] = [];
+  readonly #hash = createHash('sha256');
+  /** The 8 header bytes, to write at offset 0 (already hashed). */
+  readonly header = new Uint8Array(packHeaderLength);
+  length = packHeaderLength;
+
+  constructor(packType: BlobType) {
+    this.packType = packType;
+    writePackHeader(new DataView(this.header.buffer), packType);
+    this.#hash.update(this.header);
+  }
+
+  get blobCount(): number {
+    return this.#entries.length;
+  }
+
+  get entries(): readonly PackedBlob[] {
+    return this.#entries;
+  }
+
+  /**
+   * Places one sealed record (header ‖ payload) at the end and returns its entry. Its bytes
+   * are not kept: `hash` must be given the records' bytes in order.
+   */
+  addRecord(record: Uint8Array): PackedBlob {
+    const parsed = parseRecordHeader(record, 0, record.byteLength);
+    if (recordHeaderLength + parsed.storedLength !== record.byteLength)
+      throw new CorruptDataError('record length mismatch');
+    const entry: PackedBlob = { ...parsed, id: parsed.id.slice(), offset: this.length };
+    this.length += record.byteLength;
+    this.#entries.push(entry);
+    return entry;
+  }
+
+  /** Feeds placed records' bytes, in pack order, to the pack's SHA-256. */
+  hash(bytes: Uint8Array): void {
+    this.#hash.update(bytes);
+  }
+
+  /** The trailer (to write at `length`) and the pack's ID, the SHA-256 of all its bytes. */
+  finish(): { trailer: Uint8Array; id: Uint8Array } {
+    const trailer = new Uint8Array(this.#entries.length * trailerEntryLength + trailerFooterLength);
+    writeTrailer(new DataView(trailer.buffer), 0, this.#entries);
+    this.#hash.update(trailer);
+    return { trailer, id: new Uint8Array(this.#hash.digest()) };
+  }
+}
+
+function writePackHeader(view: DataView, packType: BlobType): void {
+  view.setUint32(0, packMagic, true);
+  view.setUint8(4, packVersion);
+  view.setUint8(5, packType);
+  view.setUint16(6, 0, true);
+}
+
+/** Writes the trailer of `entries` at `position` and returns where it ends. */
+function writeTrailer(view: DataView, position: number, entries: readonly PackedBlob[]): number {
+  for (const entry of entries) {
+    writeAad(view, position, entry.id, entry.type, entry.flags, entry.plainLength);
+    // Trailer entries carry the offset between flags and sizes (see the layout above).
+    view.setUint32(position + 34, entry.offset, true);
+    view.setUint32(position + 38, entry.plainLength, true);
+    view.setUint32(position + 42, entry.storedLength, true);
+    position += trailerEntryLength;
+  }
+  view.setUint32(position, entries.length, true);
+  view.setUint32(position + 4, trailerMagic, true);
+  return position + trailerFooterLength;
 }
 
 function parseRecordHeader(bytes: Uint8Array, offset: number, end: number): PackedBlob {

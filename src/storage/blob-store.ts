@@ -29,6 +29,23 @@ export interface BlobStore {
    * that fsyncs every put (the disk flush of one pack overlaps the filling of the next).
    */
   readonly writesInFlight?: number;
+  /**
+   * Starts an object written piece by piece and named only when complete (a pack is named
+   * by the hash of its bytes), in the folder `folder` (a key prefix without the trailing
+   * slash). Offered by stores that can keep a private partial object (a local directory),
+   * so a writer need not hold the whole object in memory; without it, writers use `put`.
+   */
+  startUpload?(folder: string): Promise<BlobUpload>;
+}
+
+/** An object being written by `startUpload`: invisible until `commit`. */
+export interface BlobUpload {
+  /** Writes `bytes` at `offset`; pieces may be written concurrently and in any order. */
+  write(bytes: Uint8Array, offset: number): Promise<void>;
+  /** Makes the object durable and visible under `key`; every `write` must have settled. */
+  commit(key: string): Promise<void>;
+  /** Discards the partial object (after a failure); safe to call more than once. */
+  abort(): Promise<void>;
 }
 
 /** What `head` and `list` report about one object. */

@@ -15,6 +15,28 @@ describe('FsBlobStore', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('uploads in pieces: invisible until committed under its key, nothing left when aborted', async () => {
+    const keysIn = async (prefix: string) => {
+      const keys: string[] = [];
+      for await (const info of store.list(prefix)) keys.push(info.key);
+      return keys;
+    };
+    const upload = await store.startUpload('data');
+    // Pieces out of order, as concurrent writes may land.
+    await Promise.all([upload.write(new Uint8Array([4, 5, 6]), 3), upload.write(new Uint8Array([1, 2, 3]), 0)]);
+    expect(await keysIn('data/')).toEqual([]);
+    await upload.commit('data/cd/cdef');
+    expect(await store.get('data/cd/cdef')).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6]));
+    expect(await keysIn('data/')).toEqual(['data/cd/cdef']);
+
+    const dropped = await store.startUpload('data');
+    await dropped.write(new Uint8Array(1000), 0);
+    await dropped.abort();
+    await dropped.abort();
+    expect((await readdir(join(root, 'data'))).sort()).toEqual(['cd']);
+    await expect(store.startUpload('../outside')).rejects.toBeInstanceOf(InvalidBlobKeyError);
+  });
+
   it('puts, gets whole objects and ranges, heads, lists and deletes', async () => {
     const data = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
     await store.put('data/ab/abcd', data);

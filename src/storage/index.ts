@@ -4,6 +4,7 @@ export {
   BlobNotFoundError,
   BlobRangeError,
   type BlobStore,
+  type BlobUpload,
   type GetOptions,
   InvalidBlobKeyError,
   StorageError,

@@ -10,7 +10,7 @@ import {
   restore,
 } from '../../src/engine/index.ts';
 import { deterministicBytes } from '../../src/engine/testing/deterministic-bytes.ts';
-import { FsBlobStore } from '../../src/storage/index.ts';
+import { type BlobUpload, FsBlobStore } from '../../src/storage/index.ts';
 import {
   cleanup,
   createTestRepository,
@@ -30,16 +30,23 @@ class SlowPackStore extends FsBlobStore {
     super(directory, { durable: false });
     this.writesInFlight = writesInFlight;
   }
-  override async put(key: string, data: Uint8Array): Promise<void> {
-    if (!key.startsWith('data/')) return super.put(key, data);
-    this.inFlight++;
-    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await super.put(key, data);
-    } finally {
-      this.inFlight--;
-    }
+  /** Packs stream into uploads: each commit (a pack being stored) is made slow and counted. */
+  override async startUpload(folder: string): Promise<BlobUpload> {
+    const upload = await super.startUpload(folder);
+    return {
+      write: (bytes, offset) => upload.write(bytes, offset),
+      abort: () => upload.abort(),
+      commit: async (key) => {
+        this.inFlight++;
+        this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await upload.commit(key);
+        } finally {
+          this.inFlight--;
+        }
+      },
+    };
   }
 }
 
@@ -174,7 +181,7 @@ describe('concurrent use of one repository', () => {
       expect(restored.failures).toEqual([]);
       expect(describeTree(join(target, source))).toEqual(describeTree(source));
     }
-    // One buffer filling and one persisting; both persisting while the producer waits.
+    // One pack filling and one being stored; both being stored while the producer waits.
     expect(most['one']).toBe(2);
     expect(most['two']).toBe(3);
   });

@@ -6,7 +6,7 @@ import { EngineError } from '../errors.ts';
 import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
 import type { IndexedPack } from '../index-file.ts';
 import { type LockEnvironment, processLockEnvironment } from '../locks.ts';
-import { PackAssembler } from '../pack-assembler.ts';
+import { PackAssembler, type StoredPack } from '../pack-assembler.ts';
 import type { Repository, SnapshotInfo } from '../repository.ts';
 import type { Reference, SnapshotSummary } from '../snapshot-file.ts';
 import { type Extent, encodeTree, type TreeEntry } from '../tree.ts';
@@ -155,12 +155,15 @@ async function runBackup(
   let storedBytesAdded = 0;
   const persist = async (pack: BuiltPack, type: 0 | 1): Promise<void> => {
     await store.put(packKey(pack.packId), pack.bytes);
-    const size = pack.bytes.byteLength;
-    const indexed: IndexedPack = { packId: pack.packId, type, size, blobs: pack.blobs };
+    await stored({ packId: pack.packId, size: pack.bytes.byteLength, blobs: pack.blobs }, type);
+  };
+  /** Indexes a pack now durable in the store (an index file per `packsPerIndex` packs). */
+  const stored = async ({ packId, size, blobs }: StoredPack, type: 0 | 1): Promise<void> => {
+    const indexed: IndexedPack = { packId, type, size, blobs };
     repository.addIndexedPacks([indexed]);
     unindexed.push(indexed);
     storedBytesAdded += size;
-    for (const blob of pack.blobs) bytesAdded += blob.plainLength;
+    for (const blob of blobs) bytesAdded += blob.plainLength;
     if (unindexed.length >= packsPerIndex) {
       const batch = unindexed;
       unindexed = [];
@@ -168,11 +171,8 @@ async function runBackup(
     }
   };
 
-  const dataPacks = new PackAssembler(
-    blobTypeData,
-    repository.config.packSize,
-    (pack) => persist(pack, blobTypeData),
-    repository.store.writesInFlight ?? 1,
+  const dataPacks = new PackAssembler(blobTypeData, repository.config.packSize, store, (pack) =>
+    stored(pack, blobTypeData),
   );
   const pool = new BackupPool(
     {
@@ -183,7 +183,7 @@ async function runBackup(
       compressionLevel: repository.config.compressionLevel,
     },
     repository.index,
-    (record) => dataPacks.add(record),
+    (records, ends, release) => dataPacks.add(records, ends, release),
     options.workers,
     options.segmentBytes,
     options.claimSlots,

@@ -39,10 +39,16 @@ interface QueuedFile {
 }
 
 /**
+ * Receives a worker's sealed records (record i ends at `ends[i]`) in arrival order; resolves
+ * once they are placed and calls `release` when their buffer may go back to the worker.
+ */
+export type RecordsSink = (records: Uint8Array, ends: readonly number[], release: () => void) => Promise<void>;
+
+/**
  * Main-thread side of the backup workers: hands out files (small ones in batches), shares
  * the run's claims with them (`shared-claims.ts`: workers settle new chunks themselves),
  * answers the dedup queries they cannot settle (indexed blobs) against the index, and
- * passes sealed records to `onRecord`.
+ * passes sealed records to `onRecords`.
  */
 export class BackupPool {
   readonly #workers: WorkerState[] = [];
@@ -51,7 +57,7 @@ export class BackupPool {
   /** Claims made once the shared table is full (decided here, on the main thread, alone). */
   readonly #overflow = new Set<string>();
   readonly #jobs = new Map<number, { files: QueuedFile[]; worker: WorkerState }>();
-  readonly #onRecord: (record: Uint8Array) => Promise<void>;
+  readonly #onRecords: RecordsSink;
   #records: Promise<void> = Promise.resolve();
   #nextJobId = 1;
   #batch: QueuedFile[] = [];
@@ -68,14 +74,14 @@ export class BackupPool {
   constructor(
     setup: BackupWorkerSetup,
     index: BlobIndex,
-    onRecord: (record: Uint8Array) => Promise<void>,
+    onRecords: RecordsSink,
     workers = availableParallelism(),
     segmentBytes = defaultSegmentBytes,
     claimSlots?: number,
   ) {
     this.#index = index;
     this.#claims = new SharedClaims(SharedClaims.allocate(index.size, claimSlots));
-    this.#onRecord = onRecord;
+    this.#onRecords = onRecords;
     this.#setup = setup;
     this.#workerCount = Math.max(1, workers);
     // A segment holds several max-size chunks, so a join (less than one chunk past its
@@ -137,23 +143,14 @@ export class BackupPool {
         break;
       }
       case 'records': {
-        // Records are assembled strictly in arrival order; the buffer goes back once copied.
+        // Records are placed strictly in arrival order; the buffer goes back once released
+        // (copied into a pack, or written to the store).
         const { bytes, ends } = message;
+        const recycle = (): void =>
+          this.#post(state, { kind: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
         this.#records = this.#records
-          .then(async () => {
-            let start = 0;
-            for (const end of ends) {
-              await this.#onRecord(bytes.subarray(start, end));
-              start = end;
-            }
-          })
-          .then(
-            () =>
-              this.#post(state, { kind: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [
-                bytes.buffer as ArrayBuffer,
-              ]),
-            (error: Error) => this.#fail(error),
-          );
+          .then(() => this.#onRecords(bytes, ends, recycle))
+          .catch((error: Error) => this.#fail(error));
         break;
       }
       case 'result': {
@@ -259,7 +256,7 @@ export class BackupPool {
     return { ...again, bytesRead: bytesRead + again.bytesRead };
   }
 
-  /** Waits until every worker has finished its jobs and every record was handed to `onRecord`. */
+  /** Waits until every worker has finished its jobs and every record was handed to `onRecords`. */
   async finish(): Promise<void> {
     this.#dispatch();
     await Promise.all(

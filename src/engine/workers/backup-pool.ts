@@ -24,6 +24,12 @@ const maxBatchBytes = 2 * 1024 * 1024;
  * other cores idle.
  */
 const defaultSegmentBytes = 32 * 1024 * 1024;
+/**
+ * Jobs a worker holds at once (one being processed, one ready); the others wait on the main
+ * thread and go to whichever worker frees up first. Handed out ahead, the last segments of
+ * a large file could queue behind one worker while the other had finished (docs/decisions/0017).
+ */
+const jobsPerWorker = 2;
 
 interface WorkerState {
   readonly worker: Worker;
@@ -56,7 +62,10 @@ export class BackupPool {
   readonly #claims: SharedClaims;
   /** Claims made once the shared table is full (decided here, on the main thread, alone). */
   readonly #overflow = new Set<string>();
-  readonly #jobs = new Map<number, { files: QueuedFile[]; worker: WorkerState }>();
+  readonly #jobs = new Map<number, QueuedFile[]>();
+  /** Jobs not yet handed to a worker, oldest first. */
+  readonly #unassigned: { jobId: number; files: QueuedFile[] }[] = [];
+  #drained: (() => void) | undefined;
   readonly #onRecords: RecordsSink;
   #records: Promise<void> = Promise.resolve();
   #nextJobId = 1;
@@ -110,8 +119,10 @@ export class BackupPool {
 
   #fail(error: Error): void {
     this.#failure ??= error;
-    for (const job of this.#jobs.values()) for (const file of job.files) file.reject(error);
+    for (const files of this.#jobs.values()) for (const file of files) file.reject(error);
     this.#jobs.clear();
+    this.#unassigned.length = 0;
+    this.#drained?.();
     for (const waiter of this.#capacityWaiters) waiter();
     this.#capacityWaiters = [];
     for (const state of this.#workers) state.flushed?.();
@@ -154,12 +165,13 @@ export class BackupPool {
         break;
       }
       case 'result': {
-        const job = this.#jobs.get(message.jobId);
-        if (!job) return;
+        const files = this.#jobs.get(message.jobId);
+        if (!files) return;
         this.#jobs.delete(message.jobId);
         state.queuedJobs -= 1;
-        for (const [i, outcome] of message.files.entries()) job.files[i]!.resolve(outcome);
-        this.#queuedFiles -= job.files.length;
+        this.#feed();
+        for (const [i, outcome] of message.files.entries()) files[i]!.resolve(outcome);
+        this.#queuedFiles -= files.length;
         const waiters = this.#capacityWaiters;
         this.#capacityWaiters = [];
         for (const waiter of waiters) waiter();
@@ -187,13 +199,25 @@ export class BackupPool {
     const files = this.#batch;
     this.#batch = [];
     this.#batchBytes = 0;
-    const state = this.#workers.reduce((best, candidate) =>
-      candidate.queuedJobs < best.queuedJobs ? candidate : best,
-    );
     const jobId = this.#nextJobId++;
-    this.#jobs.set(jobId, { files, worker: state });
-    state.queuedJobs += 1;
-    this.#post(state, { kind: 'job', jobId, files: files.map((file) => file.task) });
+    this.#jobs.set(jobId, files);
+    this.#unassigned.push({ jobId, files });
+    this.#feed();
+  }
+
+  /** Hands waiting jobs to the least busy workers while one holds fewer than `jobsPerWorker`. */
+  #feed(): void {
+    while (this.#unassigned.length > 0) {
+      const state = this.#workers.reduce((best, candidate) =>
+        candidate.queuedJobs < best.queuedJobs ? candidate : best,
+      );
+      if (state.queuedJobs >= jobsPerWorker) return;
+      const { jobId, files } = this.#unassigned.shift()!;
+      state.queuedJobs += 1;
+      this.#post(state, { kind: 'job', jobId, files: files.map((file) => file.task) });
+    }
+    this.#drained?.();
+    this.#drained = undefined;
   }
 
   /**
@@ -259,6 +283,8 @@ export class BackupPool {
   /** Waits until every worker has finished its jobs and every record was handed to `onRecords`. */
   async finish(): Promise<void> {
     this.#dispatch();
+    // Every job is with a worker before the workers are asked to flush.
+    if (this.#unassigned.length > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     await Promise.all(
       this.#workers.map(
         (state) =>

@@ -11,9 +11,14 @@ export interface BackupWorkerSetup {
   readonly compressionLevel: number;
 }
 
-/** A worker's `workerData`: the setup and the run's shared claims (`shared-claims.ts`). */
+/**
+ * A worker's `workerData`: the setup, the run's shared claims (`shared-claims.ts`) and its
+ * record slots: shared buffers, each with room for the largest record, that the worker
+ * seals records into and the main thread writes to packs from, in place.
+ */
 export interface BackupWorkerData extends BackupWorkerSetup {
   readonly claims: SharedClaimsMemory;
+  readonly recordSlots: readonly SharedArrayBuffer[];
 }
 
 /**
@@ -32,7 +37,7 @@ export interface FileTask {
 export type ToBackupWorker =
   | { readonly kind: 'job'; readonly jobId: number; readonly files: readonly FileTask[] }
   | { readonly kind: 'answer'; readonly queryId: number; readonly needed: Uint8Array }
-  | { readonly kind: 'recycle'; readonly buffer: ArrayBuffer }
+  | { readonly kind: 'recycle'; readonly slot: number }
   | { readonly kind: 'flush' };
 
 /** Outcome of one file: its content, or why it could not be read. */
@@ -48,10 +53,11 @@ export type FromBackupWorker =
   /** IDs the worker could not settle through the shared claims (indexed, or the table is full). */
   | { readonly kind: 'query'; readonly queryId: number; readonly ids: Uint8Array }
   /**
-   * Sealed pack records (header ‖ payload) of new data blobs, one after another in `bytes`,
-   * record i ending at `ends[i]`; the buffer comes back by `recycle`.
+   * Sealed pack records (header ‖ payload) of new data blobs, one after another in the first
+   * `length` bytes of record slot `slot`, record i ending at `ends[i]`; the slot is the
+   * worker's again after `recycle`.
    */
-  | { readonly kind: 'records'; readonly bytes: Uint8Array; readonly ends: readonly number[] }
+  | { readonly kind: 'records'; readonly slot: number; readonly length: number; readonly ends: readonly number[] }
   | { readonly kind: 'result'; readonly jobId: number; readonly files: FileOutcome[] }
   | { readonly kind: 'flushed' }
   | { readonly kind: 'fatal'; readonly message: string };

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { aeadOverhead } from '../aead.ts';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
+import { recordHeaderLength } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 import type {
   BackupWorkerData,
@@ -31,8 +33,13 @@ const defaultSegmentBytes = 32 * 1024 * 1024;
  */
 const jobsPerWorker = 2;
 
+/** Record slots per worker: one being filled while the main thread writes out the others. */
+const recordSlotsPerWorker = 3;
+
 interface WorkerState {
   readonly worker: Worker;
+  /** Views of the worker's record slots (`BackupWorkerData.recordSlots`). */
+  readonly slots: readonly Uint8Array[];
   queuedJobs: number;
   flushed: (() => void) | undefined;
 }
@@ -103,14 +110,21 @@ export class BackupPool {
     if (this.#workers.length > 0) return;
     // The index filter only serves the workers: a backup that reads no file never builds it.
     this.#index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
+    // Room for the largest record: a max-size chunk stored raw, with its header and AEAD overhead.
+    const slotBytes = this.#setup.chunker.maxSize + recordHeaderLength + aeadOverhead;
     for (let i = 0; i < this.#workerCount; i++) {
-      const workerData: BackupWorkerData = { ...this.#setup, claims: this.#claims.memory };
+      // Shared, not transferred: records cross to the main thread without a copy and without
+      // the external-memory accounting of transferred buffers, which set off a full
+      // collection of the main heap every few dozen MiB (docs/decisions/0017).
+      const recordSlots = Array.from({ length: recordSlotsPerWorker }, () => new SharedArrayBuffer(slotBytes));
+      const workerData: BackupWorkerData = { ...this.#setup, claims: this.#claims.memory, recordSlots };
       const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), {
         workerData,
         // A small young generation: the worker's garbage is tiny, its data lives in fixed buffers.
         resourceLimits: { maxYoungGenerationSizeMb: 4 },
       });
-      const state: WorkerState = { worker, queuedJobs: 0, flushed: undefined };
+      const slots = recordSlots.map((memory) => new Uint8Array(memory));
+      const state: WorkerState = { worker, slots, queuedJobs: 0, flushed: undefined };
       worker.on('message', (message: FromBackupWorker) => this.#handle(state, message));
       worker.on('error', (error) => this.#fail(error));
       this.#workers.push(state);
@@ -156,9 +170,9 @@ export class BackupPool {
       case 'records': {
         // Records are placed strictly in arrival order; the buffer goes back once released
         // (copied into a pack, or written to the store).
-        const { bytes, ends } = message;
-        const recycle = (): void =>
-          this.#post(state, { kind: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
+        const { slot, length, ends } = message;
+        const bytes = state.slots[slot]!.subarray(0, length);
+        const recycle = (): void => this.#post(state, { kind: 'recycle', slot });
         this.#records = this.#records
           .then(() => this.#onRecords(bytes, ends, recycle))
           .catch((error: Error) => this.#fail(error));

@@ -15,8 +15,8 @@ import { SharedClaims } from './shared-claims.ts';
  * Backup worker: reads files with synchronous I/O (cheap in a worker), chunks them, computes
  * keyed IDs, claims the new ones in the run's shared claims (asking the main thread only
  * about blobs that may be indexed), then compresses and seals those into pack records that
- * the main thread assembles into packs. Memory is fixed per worker: one read window and at
- * most three record buffers (each filled to about 1 MiB, or one record), reused.
+ * the main thread assembles into packs. Memory is fixed per worker: one read window and
+ * three shared record buffers (each filled to about 1 MiB, or one record), reused.
  */
 const setup = workerData as BackupWorkerData;
 const claims = new SharedClaims(setup.claims);
@@ -34,7 +34,6 @@ const zeros = new Uint8Array(zeroBlock);
 const zeroReadSize = 256 * 1024;
 /** A segment join is searched from this far before its nominal offset (see `findJoin`). */
 const segmentWarmup = 2 * 1024 * 1024;
-const recordCapacity = maxSize + recordHeaderLength + aeadOverhead;
 const compressor = new BlobCompressor(setup.compressionLevel);
 
 function send(message: FromBackupWorker, transfer: ArrayBuffer[] = []): void {
@@ -43,11 +42,13 @@ function send(message: FromBackupWorker, transfer: ArrayBuffer[] = []): void {
 
 let nextQueryId = 1;
 const waitingQueries = new Map<number, (needed: Uint8Array) => void>();
-/** Record buffers: sealed blobs travel to the main thread and come back for reuse. */
-const spareBuffers: ArrayBuffer[] = [];
-let buffersOut = 0;
-const maxBuffersOut = 3;
-let bufferWaiter: (() => void) | undefined;
+/**
+ * Record buffers: shared memory the main thread reads sealed records from (and writes them to
+ * the pack from) in place; a slot is free again once the main thread recycles it.
+ */
+const slots = setup.recordSlots.map((memory) => new Uint8Array(memory));
+const freeSlots = slots.map((_, slot) => slot).reverse();
+let slotWaiter: (() => void) | undefined;
 const jobs: { jobId: number; files: readonly FileTask[] }[] = [];
 let running = false;
 let flushRequested = false;
@@ -59,16 +60,13 @@ interface PendingChunk {
 }
 let pending: PendingChunk[] = [];
 
-async function takeBuffer(minimum: number): Promise<ArrayBuffer> {
-  while (spareBuffers.length === 0 && buffersOut >= maxBuffersOut) {
+async function takeSlot(): Promise<number> {
+  while (freeSlots.length === 0) {
     await new Promise<void>((resolve) => {
-      bufferWaiter = resolve;
+      slotWaiter = resolve;
     });
   }
-  buffersOut += 1;
-  const spare = spareBuffers.pop();
-  // Buffers are sized for the largest record; only the bytes actually written are touched.
-  return spare && spare.byteLength >= minimum ? spare : new ArrayBuffer(Math.max(minimum, recordCapacity));
+  return freeSlots.pop()!;
 }
 
 /**
@@ -77,6 +75,7 @@ async function takeBuffer(minimum: number): Promise<ArrayBuffer> {
  * of a tree of small files); a buffer is sent once it holds `recordBatchBytes`, when the
  * next record does not fit, or when the pending chunks are flushed.
  */
+let recordSlot = -1;
 let recordBuffer: Uint8Array | undefined;
 let recordBytes = 0;
 let recordEnds: number[] = [];
@@ -84,9 +83,7 @@ const recordBatchBytes = 1024 * 1024;
 
 function sendRecords(): void {
   if (!recordBuffer || recordEnds.length === 0) return;
-  send({ kind: 'records', bytes: recordBuffer.subarray(0, recordBytes), ends: recordEnds }, [
-    recordBuffer.buffer as ArrayBuffer,
-  ]);
+  send({ kind: 'records', slot: recordSlot, length: recordBytes, ends: recordEnds });
   recordBuffer = undefined;
   recordBytes = 0;
   recordEnds = [];
@@ -98,7 +95,10 @@ async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
   const needed = recordHeaderLength + payload.byteLength + aeadOverhead;
   if (recordBuffer && recordBytes + needed > recordBuffer.byteLength) sendRecords();
   // The compressor's output stays valid across this wait: nothing else compresses meanwhile.
-  recordBuffer ??= new Uint8Array(await takeBuffer(needed));
+  if (!recordBuffer) {
+    recordSlot = await takeSlot();
+    recordBuffer = slots[recordSlot]!;
+  }
   const length = sealRecord(
     setup.blobKey,
     id,
@@ -323,10 +323,9 @@ port.on('message', (message: ToBackupWorker) => {
       waitingQueries.delete(message.queryId);
       break;
     case 'recycle':
-      buffersOut -= 1;
-      spareBuffers.push(message.buffer);
-      bufferWaiter?.();
-      bufferWaiter = undefined;
+      freeSlots.push(message.slot);
+      slotWaiter?.();
+      slotWaiter = undefined;
       break;
     case 'flush':
       flushRequested = true;

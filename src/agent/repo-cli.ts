@@ -392,7 +392,7 @@ export function registerRepoCommands(program: Command): Command {
           );
           if (pruned) {
             lines.push(
-              `${options.dryRun ? 'would delete' : 'deleted'} ${pruned.packsDeleted} pack(s), repacked ${pruned.packsRepacked}, freed ${size(pruned.bytesFreed)}`,
+              `${options.dryRun ? 'would delete' : 'deleted'} ${pruned.packsDeleted} pack(s), repacked ${pruned.packsRepacked}, freed ${size(pruned.bytesFreed)}${pruned.partialFilesRemoved > 0 ? `, removed ${pruned.partialFilesRemoved} partial pack file(s) of interrupted backups` : ''}`,
             );
           }
           return lines.join('\n');

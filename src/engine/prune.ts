@@ -36,7 +36,15 @@ export interface PruneReport {
   readonly indexFilesReplaced: number;
   readonly damagedPacksKept: readonly string[];
   readonly missingPacks: readonly string[];
+  /** Partial packs of killed backups (a local repository's `.tmp-*` files) removed. */
+  readonly partialFilesRemoved: number;
 }
+
+/**
+ * Partial files at least this old are removed by prune. Its exclusive lock already keeps
+ * backups out; the margin covers a writer that outlived its lock (stale after 30 minutes).
+ */
+const partialFileAgeMs = 60 * 60 * 1000;
 
 /**
  * Removes data no snapshot references, without any key: it reads only snapshot reference
@@ -87,6 +95,7 @@ async function runPrune(store: BlobStore, options: PruneOptions): Promise<PruneR
   const repack: { pack: IndexedPack; used: PackedBlob[]; unusedBytes: number }[] = [];
   let blobsRemoved = 0;
   let bytesFreed = 0;
+  let partialFilesRemoved = 0;
   for (const pack of catalog.packs.values()) {
     const used: PackedBlob[] = [];
     let unusedBytes = 0;
@@ -174,6 +183,7 @@ async function runPrune(store: BlobStore, options: PruneOptions): Promise<PruneR
       }
     }
     for (const pack of [...remove, ...repacked]) await store.delete(packKey(pack.packId));
+    partialFilesRemoved = (await store.removeStaleTemporaryFiles?.(partialFileAgeMs)) ?? 0;
   } else {
     for (const { unusedBytes } of repack) bytesFreed += unusedBytes;
   }
@@ -187,5 +197,6 @@ async function runPrune(store: BlobStore, options: PruneOptions): Promise<PruneR
     indexFilesReplaced: dryRun ? 0 : catalog.indexFiles.length,
     damagedPacksKept,
     missingPacks: catalog.missing,
+    partialFilesRemoved,
   };
 }

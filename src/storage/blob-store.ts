@@ -39,6 +39,11 @@ export interface BlobStore {
    * so a writer need not hold the whole object in memory; without it, writers use `put`.
    */
   startUpload?(folder: string): Promise<BlobUpload>;
+  /**
+   * Removes partial objects older than `olderThanMs` (uploads and puts that never finished:
+   * their process was killed) and returns how many. Offered by stores that keep them.
+   */
+  removeStaleTemporaryFiles?(olderThanMs: number): Promise<number>;
 }
 
 /** An object being written by `startUpload`: invisible until `commit`. */

@@ -215,7 +215,7 @@ export class FsBlobStore implements BlobStore {
     await fsp.rm(this.#path(key), { force: true });
   }
 
-  /** Removes temporary files older than `olderThanMs` left by puts that never finished. */
+  /** Removes temporary files older than `olderThanMs` left by puts and uploads that never finished. */
   async removeStaleTemporaryFiles(olderThanMs: number, now = Date.now()): Promise<number> {
     let removed = 0;
     const visit = async (directory: string): Promise<void> => {

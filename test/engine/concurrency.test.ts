@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -114,6 +114,28 @@ describe('concurrent use of one repository', () => {
       (await restore(reader, await reader.findSnapshot(result.snapshotId), { target, workers: 1 })).failures,
     ).toEqual([]);
     expect(describeTree(join(target, source))).toEqual(describeTree(source));
+  });
+
+  it('prune removes the partial packs of killed backups once they are an hour old', async () => {
+    const repository = join(base, 'repo-partial');
+    const repo = await createTestRepository(repository);
+    const source = join(base, 'partial-source');
+    makeSource(source, 'q');
+    await backup(repo, { paths: [source], workers: 1, lockEnvironment: testLocks });
+    // What a backup killed while streaming a pack leaves: a temporary file beside the packs.
+    const stale = join(repository, 'data', '.tmp-0123456789abcdef');
+    const fresh = join(repository, 'data', '.tmp-fedcba9876543210');
+    writeFileSync(stale, deterministicBytes('partial', 50_000));
+    writeFileSync(fresh, deterministicBytes('partial', 50_000));
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const options = { packSize: repo.config.packSize, lockEnvironment: testLocks };
+    expect((await prune(repo.store, { ...options, dryRun: true })).partialFilesRemoved).toBe(0);
+    expect(existsSync(stale)).toBe(true);
+    expect((await prune(repo.store, options)).partialFilesRemoved).toBe(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect((await checkRepository(await reopen(repository), { readData: true })).errors).toEqual([]);
   });
 
   it('a backup that died after uploading packs is reused by the next one', async () => {

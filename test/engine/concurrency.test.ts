@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +10,7 @@ import {
   restore,
 } from '../../src/engine/index.ts';
 import { deterministicBytes } from '../../src/engine/testing/deterministic-bytes.ts';
-import { type BlobUpload, FsBlobStore } from '../../src/storage/index.ts';
+import { type BlobUpload, FsBlobStore, StorageError } from '../../src/storage/index.ts';
 import {
   cleanup,
   createTestRepository,
@@ -46,6 +46,44 @@ class SlowPackStore extends FsBlobStore {
           this.inFlight--;
         }
       },
+    };
+  }
+}
+
+/**
+ * A local store on a disk that fills up: once `budget` bytes are written, every further
+ * write fails as the filesystem store fails on ENOSPC (the partial file is discarded).
+ */
+class FillingStore extends FsBlobStore {
+  budget: number;
+  constructor(directory: string, budget: number) {
+    super(directory, { durable: false });
+    this.budget = budget;
+  }
+  #spend(bytes: number, what: string): void {
+    this.budget -= bytes;
+    if (this.budget < 0) {
+      throw new StorageError('blob_write_failed', `cannot write ${what}: ENOSPC: no space left on device, write`);
+    }
+  }
+  override async put(key: string, data: Uint8Array): Promise<void> {
+    this.#spend(data.byteLength, key);
+    await super.put(key, data);
+  }
+  override async startUpload(folder: string): Promise<BlobUpload> {
+    const upload = await super.startUpload(folder);
+    return {
+      write: async (bytes, offset) => {
+        try {
+          this.#spend(bytes.byteLength, `an object in ${folder}`);
+        } catch (error) {
+          await upload.abort();
+          throw error;
+        }
+        await upload.write(bytes, offset);
+      },
+      commit: (key) => upload.commit(key),
+      abort: () => upload.abort(),
     };
   }
 }
@@ -136,6 +174,44 @@ describe('concurrent use of one repository', () => {
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
     expect((await checkRepository(await reopen(repository), { readData: true })).errors).toEqual([]);
+  });
+
+  it('a backup that runs out of disk space fails clearly and leaves the repository whole', async () => {
+    const repository = join(base, 'repo-full');
+    const repo = await createTestRepository(repository);
+    const source = join(base, 'full-source');
+    makeSource(source, 'full', 10);
+    const kept = await backup(repo, { paths: [source], workers: 2, lockEnvironment: testLocks });
+    // New data (~1.2 MB) on a disk with room for about a third of it.
+    const more = join(base, 'full-more');
+    makeSource(more, 'full-more', 40);
+    const filling = await openRepository(new FillingStore(repository, 400_000), password);
+    await expect(backup(filling, { paths: [source, more], workers: 2, lockEnvironment: testLocks })).rejects.toThrow(
+      /no space left on device/,
+    );
+    // Nothing partial stays behind, the earlier snapshot is intact, and the next backup (with
+    // room again) completes and restores.
+    const partial = readdirSync(join(repository, 'data'), { recursive: true }).filter((name) =>
+      String(name).includes('.tmp-'),
+    );
+    expect(partial).toEqual([]);
+    const reader = await reopen(repository);
+    expect((await checkRepository(reader, { readData: true })).errors).toEqual([]);
+    expect((await reader.listSnapshots()).snapshots.map((snapshot) => snapshot.id)).toEqual([kept.snapshotId]);
+    const again = await backup(await reopen(repository), {
+      paths: [source, more],
+      workers: 2,
+      lockEnvironment: testLocks,
+    });
+    expect(again.summary.bytesRead).toBeGreaterThan(0);
+    const after = await reopen(repository);
+    expect((await checkRepository(after, { readData: true })).errors).toEqual([]);
+    await after.loadIndex();
+    const target = join(base, 'full-restored');
+    expect((await restore(after, await after.findSnapshot(again.snapshotId), { target, workers: 2 })).failures).toEqual(
+      [],
+    );
+    expect(describeTree(join(target, more))).toEqual(describeTree(more));
   });
 
   it('a backup that died after uploading packs is reused by the next one', async () => {

@@ -55,36 +55,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
-    const path = this.#path(key);
-    const directory = dirname(path);
-    await this.#ensureDirectory(directory);
-    const temporary = join(directory, temporaryName());
-    const handle = await fsp.open(temporary, 'w', 0o600);
-    try {
-      let written = 0;
-      while (written < data.byteLength) {
-        const { bytesWritten } = await handle.write(data, written, data.byteLength - written, written);
-        written += bytesWritten;
-      }
-      if (this.#durable) await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await fsp.rm(temporary, { force: true });
-      throw new StorageError('blob_write_failed', `cannot write ${key}: ${(error as Error).message}`, { cause: error });
-    }
-    await handle.close();
-    await this.#publish(temporary, key, path);
-  }
-
-  /** Renames a complete temporary file over `key` (and makes the rename durable). */
-  async #publish(temporary: string, key: string, path: string): Promise<void> {
-    try {
-      await fsp.rename(temporary, path);
-    } catch (error) {
-      await fsp.rm(temporary, { force: true });
-      throw new StorageError('blob_write_failed', `cannot write ${key}: ${(error as Error).message}`, { cause: error });
-    }
-    if (this.#durable) await syncDirectory(dirname(path));
+    const upload = await this.#startUpload(dirname(this.#path(key)), key);
+    await upload.write(data, 0);
+    await upload.commit(key);
   }
 
   /**
@@ -93,22 +66,29 @@ export class FsBlobStore implements BlobStore {
    * `.tmp-*` file that `list` never reports and `removeStaleTemporaryFiles` removes.
    */
   async startUpload(folder: string): Promise<BlobUpload> {
-    const directory = this.#path(folder);
+    return this.#startUpload(this.#path(folder), `an object in ${folder}`);
+  }
+
+  /** An upload into a temporary file in `directory`; `what` names it in errors before commit. */
+  async #startUpload(directory: string, what: string): Promise<BlobUpload> {
     await this.#ensureDirectory(directory);
-    const temporary = join(directory, temporaryName());
+    const temporary = join(directory, `${temporaryPrefix}${randomBytes(8).toString('hex')}`);
     const handle = await fsp.open(temporary, 'w', 0o600);
-    let finished = false;
-    const fail = async (what: string, error: unknown): Promise<never> => {
-      await discard();
-      throw new StorageError('blob_write_failed', `cannot write ${what}: ${(error as Error).message}`, {
-        cause: error,
-      });
+    let open = true;
+    const close = async (): Promise<void> => {
+      if (!open) return;
+      open = false;
+      await handle.close();
     };
     const discard = async (): Promise<void> => {
-      if (finished) return;
-      finished = true;
-      await handle.close().catch(() => undefined);
+      await close().catch(() => undefined);
       await fsp.rm(temporary, { force: true });
+    };
+    const failed = async (name: string, error: unknown): Promise<never> => {
+      await discard();
+      throw new StorageError('blob_write_failed', `cannot write ${name}: ${(error as Error).message}`, {
+        cause: error,
+      });
     };
     return {
       write: async (bytes, offset) => {
@@ -119,21 +99,21 @@ export class FsBlobStore implements BlobStore {
             written += result.bytesWritten;
           }
         } catch (error) {
-          return fail(`an object in ${folder}`, error);
+          return failed(what, error);
         }
       },
       commit: async (key) => {
         const path = this.#path(key);
         try {
           if (this.#durable) await handle.sync();
-          finished = true;
-          await handle.close();
+          await close();
           await this.#ensureDirectory(dirname(path));
+          await fsp.rename(temporary, path);
         } catch (error) {
-          finished = false;
-          return fail(key, error);
+          return failed(key, error);
         }
-        await this.#publish(temporary, key, path);
+        // The rename is durable once its folder is synced.
+        if (this.#durable) await syncDirectory(dirname(path));
       },
       abort: discard,
     };
@@ -235,10 +215,6 @@ export class FsBlobStore implements BlobStore {
     await visit(this.root);
     return removed;
   }
-}
-
-function temporaryName(): string {
-  return `${temporaryPrefix}${randomBytes(8).toString('hex')}`;
 }
 
 async function syncDirectory(directory: string): Promise<void> {

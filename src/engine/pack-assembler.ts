@@ -11,10 +11,8 @@ export interface StoredPack {
 
 /** The pack being filled: its layout so far, and how its records reach the store. */
 interface OpenPack {
-  readonly length: number;
-  readonly blobCount: number;
-  /** Places one sealed record at the end. */
-  add(record: Uint8Array): void;
+  /** Where records are placed (`addRecord`) and how far the pack has grown. */
+  readonly layout: Pick<PackStream, 'length' | 'blobCount' | 'addRecord'>;
   /**
    * Called with the bytes of the records placed since the previous call (in order, one
    * contiguous piece of the caller's buffer); settles once those bytes are no longer needed.
@@ -79,7 +77,7 @@ export class PackAssembler {
     const pack = this.#open;
     this.#open = undefined;
     if (!pack) return;
-    if (pack.blobCount === 0) {
+    if (pack.layout.blobCount === 0) {
       pack.abandon();
       return;
     }
@@ -91,6 +89,15 @@ export class PackAssembler {
       });
     this.#storing.add(storing);
     void storing.finally(() => this.#storing.delete(storing));
+  }
+
+  /** Whether a record of `length` bytes would take a non-empty pack, trailer included, past the pack size. */
+  #overflows(layout: OpenPack['layout'], length: number): boolean {
+    const { blobCount } = layout;
+    return (
+      blobCount > 0 &&
+      layout.length + (blobCount + 1) * trailerEntryLength + length + trailerFooterLength > this.#packSize
+    );
   }
 
   /**
@@ -107,17 +114,13 @@ export class PackAssembler {
     for (const end of ends) {
       const length = end - start;
       const open = this.#open;
-      if (
-        open &&
-        open.blobCount > 0 &&
-        open.length + (open.blobCount + 1) * trailerEntryLength + length + trailerFooterLength > this.#packSize
-      ) {
+      if (open && this.#overflows(open.layout, length)) {
         settled.push(open.placed(records.subarray(runStart, start)));
         runStart = start;
         this.#close();
       }
       this.#open ??= await this.#openPack();
-      this.#open.add(records.subarray(start, end));
+      this.#open.layout.addRecord(records.subarray(start, end));
       start = end;
     }
     if (this.#open) settled.push(this.#open.placed(records.subarray(runStart, start)));
@@ -145,24 +148,13 @@ function streamedPack(type: BlobType, upload: Promise<BlobUpload>): OpenPack {
     return written;
   };
   write(layout.header, 0).catch(() => undefined);
-  let runStart = layout.length;
   return {
-    get length() {
-      return layout.length;
-    },
-    get blobCount() {
-      return layout.blobCount;
-    },
-    add: (record) => {
-      layout.addRecord(record);
-    },
+    layout,
     placed: (run) => {
-      if (runStart + run.byteLength !== layout.length) throw new Error('pack records were placed out of order');
       if (run.byteLength === 0) return Promise.resolve();
       layout.hash(run);
-      const offset = runStart;
-      runStart += run.byteLength;
-      return write(run, offset);
+      // The run is the last bytes placed: it ends where the pack does.
+      return write(run, layout.length - run.byteLength);
     },
     store: async () => {
       const started = await upload;
@@ -193,15 +185,7 @@ function bufferedPack(
 ): OpenPack {
   const builder = new PackBuilder(type, buffer);
   return {
-    get length() {
-      return builder.length;
-    },
-    get blobCount() {
-      return builder.blobCount;
-    },
-    add: (record) => {
-      builder.addRecord(record);
-    },
+    layout: builder,
     placed: () => Promise.resolve(),
     store: async () => {
       const { bytes, id } = builder.finish();

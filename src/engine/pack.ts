@@ -157,15 +157,11 @@ export class PackBuilder {
 
   /** Appends an already sealed record (header and payload copied verbatim), as repack does without the key. */
   addRecord(record: Uint8Array): PackedBlob {
-    const parsed = parseRecordHeader(record, 0, record.byteLength);
-    if (recordHeaderLength + parsed.storedLength !== record.byteLength)
-      throw new CorruptDataError('record length mismatch');
+    const entry = recordEntry(record, this.length);
     this.#ensure(record.byteLength);
-    const offset = this.length;
-    this.#buffer.set(record, offset);
+    this.#buffer.set(record, entry.offset);
     this.length += record.byteLength;
     this.#hashAhead();
-    const entry: PackedBlob = { ...parsed, id: parsed.id.slice(), offset };
     this.#entries.push(entry);
     return entry;
   }
@@ -213,10 +209,7 @@ export class PackStream {
    * are not kept: `hash` must be given the records' bytes in order.
    */
   addRecord(record: Uint8Array): PackedBlob {
-    const parsed = parseRecordHeader(record, 0, record.byteLength);
-    if (recordHeaderLength + parsed.storedLength !== record.byteLength)
-      throw new CorruptDataError('record length mismatch');
-    const entry: PackedBlob = { ...parsed, id: parsed.id.slice(), offset: this.length };
+    const entry = recordEntry(record, this.length);
     this.length += record.byteLength;
     this.#entries.push(entry);
     return entry;
@@ -234,6 +227,14 @@ export class PackStream {
     this.#hash.update(trailer);
     return { trailer, id: new Uint8Array(this.#hash.digest()) };
   }
+}
+
+/** The entry of a sealed record (header ‖ payload, copied verbatim) placed at `offset`. */
+function recordEntry(record: Uint8Array, offset: number): PackedBlob {
+  const parsed = parseRecordHeader(record, 0, record.byteLength);
+  if (recordHeaderLength + parsed.storedLength !== record.byteLength)
+    throw new CorruptDataError('record length mismatch');
+  return { ...parsed, id: parsed.id.slice(), offset };
 }
 
 function writePackHeader(view: DataView, packType: BlobType): void {

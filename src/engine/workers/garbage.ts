@@ -5,15 +5,18 @@ import { runInNewContext } from 'node:vm';
  * Prompt collection of the small Buffers that node:crypto returns per `update()` call.
  * Each is a tiny JS object holding 64 KiB outside the V8 heap, so the young generation
  * fills only after gigabytes; meanwhile malloc arenas grew by ~50 MiB per thread
- * (measured, docs/decisions/0005-engine-measurements.md). A minor GC every 16 MiB of
- * processed data costs well under 1 % and keeps that memory recycled.
+ * (measured, docs/decisions/0005-engine-measurements.md). A minor GC every 2 MiB of
+ * processed data keeps that memory recycled: at 16 MiB each worker's malloc arena still
+ * held ~15 MiB of dead cipher output at the peak and the kernel faulted pages in afresh
+ * after every collection; at 2 MiB a 1 GiB backup peaks ~28 MiB lower and a restore ~31 MiB
+ * lower, in the same time or less (docs/decisions/0018-engine-memory-floor.md).
  */
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as ((options?: { type: 'minor' | 'major' }) => void) | undefined;
-const interval = 16 * 1024 * 1024;
+const interval = 2 * 1024 * 1024;
 let processed = 0;
 
-/** Counts processed bytes and runs a minor GC every 16 MiB. */
+/** Counts processed bytes and runs a minor GC every 2 MiB. */
 export function noteProcessed(bytes: number): void {
   processed += bytes;
   if (processed < interval) return;

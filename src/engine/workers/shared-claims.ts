@@ -9,10 +9,13 @@
  * - a Bloom filter of the blob IDs indexed when the workers start (16 bits and 4 probes per
  *   blob, ~0.2 % false positives). "Not in the filter" means "not in the index"; a positive
  *   is settled by the main thread, which holds the index;
- * - an open-addressing table of the IDs claimed in this run (full 32-byte IDs), where
- *   claiming is a compare-and-swap on the slot's state, so two threads that meet the same
- *   chunk at once cannot both write it. At half full it takes no more claims and the main
- *   thread decides the rest (its own overflow set).
+ * - an open-addressing table of the IDs claimed in this run: a slot holds the position of
+ *   the claimed ID (full 32 bytes) in a list appended in claim order, so the pages touched
+ *   grow with the claims (36 B each) instead of one 4 KiB page per claim in a table of IDs
+ *   spread by hash (~8 MiB in a 1 GiB backup). Claiming is a compare-and-swap on the slot,
+ *   published after the ID is written, so two threads that meet the same chunk at once
+ *   cannot both write it. At half full it takes no more claims and the main thread decides
+ *   the rest (its own overflow set).
  *
  * Blob IDs are MAC outputs: any four of their bytes are a uniform hash.
  */
@@ -26,9 +29,8 @@ export interface SharedClaimsMemory {
   readonly table: SharedArrayBuffer;
 }
 
+/** A slot holds 0 (empty) or 1 + the position of its ID in the list of claimed IDs. */
 const empty = 0;
-const writing = 1;
-const ready = 2;
 const idLength = 32;
 /** Table header: one Int32 counting the claims. */
 const headerBytes = 8;
@@ -42,22 +44,26 @@ export class SharedClaims {
   readonly #filter: Int32Array;
   readonly #filterMask: number;
   readonly #count: Int32Array;
-  readonly #states: Int32Array;
+  readonly #slots: Int32Array;
   readonly #ids: Uint8Array;
   readonly #mask: number;
   readonly #maxClaims: number;
+  /** A list entry this thread reserved but lost to the same ID: used by its next claim. */
+  #spare = -1;
 
   /**
    * Memory for a run: a filter sized for `indexedBlobs` and a table of `tableSlots` (a
-   * power of two). Untouched pages of a `SharedArrayBuffer` cost no memory, so the table's
-   * resident size grows with the claims made (~4 KiB each until it is dense).
+   * power of two) with room for `tableSlots / 2` IDs. Untouched pages of a
+   * `SharedArrayBuffer` cost no memory, so the table's resident size grows with the claims
+   * made (4 B of slots, ~4 KiB each until the slots are dense, and 32 B of ID).
    */
   static allocate(indexedBlobs: number, tableSlots = 1 << 18): SharedClaimsMemory {
-    if (!Number.isInteger(Math.log2(tableSlots))) throw new RangeError('tableSlots must be a power of two');
+    if (!Number.isInteger(Math.log2(tableSlots)) || tableSlots < 2)
+      throw new RangeError('tableSlots must be a power of two');
     const filterBits = Math.max(1 << 13, 2 ** Math.ceil(Math.log2(Math.max(1, indexedBlobs) * 16)));
     return {
       filter: new SharedArrayBuffer(filterBits / 8),
-      table: new SharedArrayBuffer(headerBytes + tableSlots * 4 + tableSlots * idLength),
+      table: new SharedArrayBuffer(headerBytes + tableSlots * 4 + (tableSlots / 2) * idLength),
     };
   }
 
@@ -65,12 +71,12 @@ export class SharedClaims {
     this.memory = memory;
     this.#filter = new Int32Array(memory.filter);
     this.#filterMask = memory.filter.byteLength * 8 - 1;
-    const slots = (memory.table.byteLength - headerBytes) / (4 + idLength);
+    const slots = (memory.table.byteLength - headerBytes) / (4 + idLength / 2);
     this.#count = new Int32Array(memory.table, 0, 1);
-    this.#states = new Int32Array(memory.table, headerBytes, slots);
-    this.#ids = new Uint8Array(memory.table, headerBytes + slots * 4, slots * idLength);
-    this.#mask = slots - 1;
+    this.#slots = new Int32Array(memory.table, headerBytes, slots);
     this.#maxClaims = slots / 2;
+    this.#ids = new Uint8Array(memory.table, headerBytes + slots * 4, this.#maxClaims * idLength);
+    this.#mask = slots - 1;
   }
 
   /**
@@ -93,19 +99,10 @@ export class SharedClaims {
     return true;
   }
 
-  #sameId(slot: number, id: Uint8Array): boolean {
-    const base = slot * idLength;
+  #sameId(position: number, id: Uint8Array): boolean {
+    const base = position * idLength;
     for (let i = 0; i < idLength; i++) if (this.#ids[base + i] !== id[i]) return false;
     return true;
-  }
-
-  /** Waits while another thread writes the ID of `slot` (a few stores; it may be descheduled). */
-  #settled(slot: number): number {
-    for (let spins = 0; ; spins++) {
-      const state = Atomics.load(this.#states, slot);
-      if (state !== writing) return state;
-      if (spins > 64) Atomics.wait(this.#states, slot, writing, 1);
-    }
   }
 
   /**
@@ -124,24 +121,33 @@ export class SharedClaims {
     return this.#probe(id, false) === 'taken';
   }
 
-  /** Looks `id` up from its slot on; on an empty slot, claims it there when `insert`. */
+  /**
+   * Looks `id` up from its slot on; on an empty slot, claims it there when `insert`: the ID
+   * is appended to the list first, then the slot is set to its position, so a thread that
+   * reads the slot (atomically) also sees the ID. A claim lost to another thread's different
+   * ID moves on with the same list entry; one lost to the same ID keeps its entry for this
+   * thread's next claim, so races waste no room.
+   */
   #probe(id: Uint8Array, insert: boolean): 'claimed' | 'taken' | 'absent' {
     let slot = word(id, 0) & this.#mask;
+    let position = -1;
     for (;;) {
-      let state = this.#settled(slot);
+      let state = Atomics.load(this.#slots, slot);
       if (state === empty) {
         if (!insert) return 'absent';
-        if (Atomics.compareExchange(this.#states, slot, empty, writing) === empty) {
-          this.#ids.set(id, slot * idLength);
-          Atomics.store(this.#states, slot, ready);
-          Atomics.notify(this.#states, slot);
-          Atomics.add(this.#count, 0, 1);
-          return 'claimed';
+        if (position < 0) {
+          position = this.#spare >= 0 ? this.#spare : Atomics.add(this.#count, 0, 1);
+          this.#spare = -1;
+          if (position >= this.#maxClaims) return 'absent';
+          this.#ids.set(id, position * idLength);
         }
-        // Another thread took the slot first: compare with what it wrote.
-        state = this.#settled(slot);
+        state = Atomics.compareExchange(this.#slots, slot, empty, position + 1);
+        if (state === empty) return 'claimed';
       }
-      if (state === ready && this.#sameId(slot, id)) return 'taken';
+      if (this.#sameId(state - 1, id)) {
+        if (position >= 0) this.#spare = position;
+        return 'taken';
+      }
       slot = (slot + 1) & this.#mask;
     }
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex } from './blob-index.ts';
-import { compressBlob, decompressBlob } from './compression.ts';
+import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
 import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
@@ -76,6 +76,32 @@ describe('compression', () => {
     expect(decompressBlob(frame, text.byteLength)).toEqual(Buffer.from(text));
     expect(compressBlob(deterministicBytes('random', 200_000))).toBeUndefined();
     expect(() => decompressBlob(frame, 10)).toThrow(CorruptDataError);
+  });
+
+  it('reuses one compressor across small and large blobs, compressible or not, in any order', () => {
+    const compressor = new BlobCompressor();
+    const decompressor = new BlobDecompressor();
+    const line = (n: number) => new TextEncoder().encode(`entry ${n} of a log that repeats itself\n`.repeat(n));
+    const blobs = [
+      line(3),
+      line(40_000),
+      deterministicBytes('incompressible', 600_000),
+      line(500),
+      // Compressible samples, incompressible as a whole: judged on the full frame.
+      new Uint8Array([...line(400), ...deterministicBytes('middle', 900_000), ...line(400)]),
+      line(200_000),
+      new Uint8Array(64),
+    ];
+    for (const plain of [...blobs, ...blobs.reverse()]) {
+      const frame = compressor.compress(plain);
+      if (!frame) {
+        expect(compressBlob(plain)).toBeUndefined();
+        continue;
+      }
+      expect(frame.byteLength).toBeLessThanOrEqual(Math.floor(plain.byteLength * 0.97));
+      expect(decompressor.decompress(frame, plain.byteLength)).toEqual(plain);
+    }
+    expect(compressor.compress(blobs.find((b) => b.byteLength === 600_000)!)).toBeUndefined();
   });
 });
 

@@ -53,6 +53,20 @@ function nativeStream(engine: object): NativeStream | undefined {
   return stream;
 }
 
+/** zstd's worst-case frame size for `length` input bytes (`ZSTD_COMPRESSBOUND`). */
+function compressBound(length: number): number {
+  const small = 128 * 1024;
+  return length + (length >>> 8) + (length < small ? (small - length) >>> 11 : 0);
+}
+
+/**
+ * Blobs at least this large (every chunk cut from a large file: the chunker's minimum is
+ * 512 KiB) get a zstd context of their own. zstd sizes a context's tables and window for
+ * each input; one context that alternated between small files and large chunks was
+ * reallocated over and over, and ~40 MiB of fresh pages were faulted in per 1 GiB backup.
+ */
+const largeBlob = 256 * 1024;
+
 /**
  * Reusable zstd compressor for blobs. `compress` returns a view of an internal buffer that
  * stays valid until the next call, or `undefined` when the blob should be stored raw
@@ -60,14 +74,16 @@ function nativeStream(engine: object): NativeStream | undefined {
  */
 export class BlobCompressor {
   readonly #level: number;
-  #main: NativeStream | undefined;
+  #small: NativeStream | undefined;
+  #large: NativeStream | undefined;
   #sampler: NativeStream | undefined;
   #out = new Uint8Array(0);
   readonly #sample = new Uint8Array(3 * sampleSlice);
 
   constructor(level: number = defaultCompressionLevel) {
     this.#level = level;
-    this.#main = this.#open(level);
+    this.#small = this.#open(level);
+    this.#large = this.#open(level);
     this.#sampler = this.#open(1);
   }
 
@@ -81,7 +97,10 @@ export class BlobCompressor {
 
   /** Compresses into `this.#out` if the frame fits in `limit` bytes; returns its length or -1. */
   #run(stream: NativeStream | undefined, level: number, input: Uint8Array, limit: number): number {
-    if (this.#out.byteLength < limit + 1) this.#out = new Uint8Array(Math.max(limit + 1, 1 << 16));
+    // Room for the worst case: zstd then compresses the whole input in one pass straight
+    // into this buffer. With less, it copies the input into its own window buffer first.
+    const capacity = compressBound(input.byteLength);
+    if (this.#out.byteLength < capacity) this.#out = new Uint8Array(Math.max(capacity, 1 << 16));
     if (!stream) {
       const frame = zstdCompressSync(input, {
         params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 0 },
@@ -90,17 +109,18 @@ export class BlobCompressor {
       this.#out.set(frame);
       return frame.byteLength;
     }
-    stream.handle.writeSync(constants.ZSTD_e_end, input, 0, input.byteLength, this.#out, 0, limit + 1);
+    stream.handle.writeSync(constants.ZSTD_e_end, input, 0, input.byteLength, this.#out, 0, capacity);
     if (stream.error) throw stream.error;
     const availableOut = stream.state[0]!;
     const availableIn = stream.state[1]!;
-    const produced = limit + 1 - availableOut;
-    if (availableOut === 0 || availableIn !== 0 || produced > limit) {
-      // The frame did not fit: the data is incompressible. Drop the half-written frame.
+    const produced = capacity - availableOut;
+    if (availableOut === 0 || availableIn !== 0) {
+      // The frame is unfinished (cannot happen within the bound): start the next one afresh.
       stream.handle.reset();
       return -1;
     }
-    return produced;
+    // Too large a frame: the data is incompressible.
+    return produced > limit ? -1 : produced;
   }
 
   compress(plain: Uint8Array): Uint8Array | undefined {
@@ -113,7 +133,8 @@ export class BlobCompressor {
       const sampleLimit = Math.floor(this.#sample.byteLength * (1 - sampleMinimumSaving));
       if (this.#run(this.#sampler, 1, this.#sample, sampleLimit) < 0) return undefined;
     }
-    const length = this.#run(this.#main, this.#level, plain, Math.floor(plain.byteLength * (1 - minimumSaving)));
+    const stream = plain.byteLength >= largeBlob ? this.#large : this.#small;
+    const length = this.#run(stream, this.#level, plain, Math.floor(plain.byteLength * (1 - minimumSaving)));
     return length < 0 ? undefined : this.#out.subarray(0, length);
   }
 }

@@ -122,6 +122,43 @@ export class BlobIndex {
     for (let entry = 0; entry < this.#count; entry++) visit(this.#ids, entry * 32);
   }
 
+  /**
+   * The blob's entry number (0 … size − 1), or -1: a handle for the accessors below, for
+   * callers that hold many blobs at once (a restore's plan) and need no location objects.
+   */
+  entryOf(id: Uint8Array): number {
+    const entry = this.#find(id);
+    return entry >= 0 ? entry : -1;
+  }
+
+  /** The location of entry `entry` (see `entryOf`). */
+  at(entry: number): BlobLocation {
+    if (!(entry >= 0 && entry < this.#count)) throw new RangeError(`no index entry ${entry}`);
+    return this.#location(entry);
+  }
+
+  /** The ID (hex) of pack number `packNumber` (see `packNumberAt`). */
+  packIdOf(packNumber: number): string {
+    const packId = this.#packIds[packNumber];
+    if (packId === undefined) throw new RangeError(`no pack number ${packNumber}`);
+    return packId;
+  }
+
+  /** Number of the pack holding entry `entry` (the same for all blobs of one pack). */
+  packNumberAt(entry: number): number {
+    return this.#meta[entry * 4]!;
+  }
+
+  /** Offset of entry `entry`'s record in its pack. */
+  offsetAt(entry: number): number {
+    return this.#meta[entry * 4 + 1]!;
+  }
+
+  /** Stored (sealed) length of entry `entry`. */
+  storedLengthAt(entry: number): number {
+    return this.#meta[entry * 4 + 3]!;
+  }
+
   /** The blob's location, or undefined. */
   get(id: Uint8Array): BlobLocation | undefined {
     const entry = this.#find(id);

@@ -194,6 +194,24 @@ describe('index file', () => {
       index.add('q', { id: ids[7]!, type: blobTypeData, flags: 0, offset: 0, plainLength: 0, storedLength: 28 }),
     ).toBe(false);
   });
+
+  it('hands out entry numbers that lead to the same location as the ID', () => {
+    const index = new BlobIndex();
+    const ids = Array.from({ length: 3000 }, (_, i) => deterministicBytes(`entry${i}`, 32));
+    for (const [i, id] of ids.entries()) {
+      const pack = `pack${i % 3}`;
+      index.add(pack, { id, type: blobTypeData, flags: i % 2, offset: i * 100, plainLength: i, storedLength: 28 + i });
+    }
+    for (const [i, id] of ids.entries()) {
+      const entry = index.entryOf(id);
+      expect(index.at(entry)).toEqual(index.get(id));
+      expect(index.packIdOf(index.packNumberAt(entry))).toBe(`pack${i % 3}`);
+      expect([index.offsetAt(entry), index.storedLengthAt(entry)]).toEqual([i * 100, 28 + i]);
+    }
+    expect(index.entryOf(deterministicBytes('absent', 32))).toBe(-1);
+    expect(() => index.at(3000)).toThrow(RangeError);
+    expect(() => index.packIdOf(3)).toThrow(RangeError);
+  });
 });
 
 const entryArbitrary: fc.Arbitrary<TreeEntry> = fc

@@ -19,7 +19,7 @@ import {
 import { availableParallelism } from 'node:os';
 import { posix, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BlobLocation } from '../blob-index.ts';
+import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
 import { NotFoundInRepositoryError } from '../errors.ts';
 import { packKey } from '../format.ts';
@@ -57,13 +57,6 @@ interface Planned {
   readonly entry: TreeEntry;
 }
 
-/** A byte range of one pack and the blobs to restore from it. */
-interface RangeTask {
-  readonly rangeOffset: number;
-  readonly length: number;
-  readonly blobs: RestoreTask['blobs'];
-}
-
 /** Reads of one pack merge blobs closer than this into one range. */
 const mergeGap = 1024 * 1024;
 const maxRange = 4 * 1024 * 1024;
@@ -73,6 +66,87 @@ const maxRange = 4 * 1024 * 1024;
  * of one of 8 MiB, so the same memory), 0.2–0.4 s (docs/decisions/0017).
  */
 const rangesAhead = 3;
+
+/** An extent's blob that the index does not hold (`PlannedFiles.extentEntries`). */
+const missingBlob = -1;
+/** A zero run (`PlannedFiles.extentEntries`). */
+const zeroRun = -2;
+
+/**
+ * The regular files of a restore, numbered in snapshot order. A restore of many files holds
+ * its whole plan at once, so it is kept in flat arrays: objects per file and per extent (and
+ * a copy of each blob ID) were ~2.3 KiB per file, which also grew the young generation of
+ * the main thread to its maximum while the plan was built (docs/decisions/0018).
+ */
+class PlannedFiles {
+  /** Local path of each file. */
+  readonly paths: string[] = [];
+  readonly finishes: FileFinish[] = [];
+  /** Where each file's extents start in the extent arrays (one more element than files). */
+  readonly extentStarts: number[] = [0];
+  /** Per extent: the blob's index entry, `missingBlob` or `zeroRun`. */
+  readonly extentEntries: number[] = [];
+  readonly extentLengths: number[] = [];
+  /** IDs of blobs the index lacks, by extent number (for the failure message). */
+  readonly missingIds = new Map<number, string>();
+
+  get count(): number {
+    return this.paths.length;
+  }
+
+  add(path: string, finish: FileFinish, entry: TreeEntry, index: BlobIndex): void {
+    for (const extent of entry.extents) {
+      if ('zeros' in extent) {
+        this.extentEntries.push(zeroRun);
+        this.extentLengths.push(extent.zeros);
+        continue;
+      }
+      const blob = index.entryOf(extent.blob);
+      if (blob < 0) this.missingIds.set(this.extentEntries.length, toHex(extent.blob));
+      this.extentEntries.push(blob < 0 ? missingBlob : blob);
+      this.extentLengths.push(extent.length);
+    }
+    this.paths.push(path);
+    this.finishes.push(finish);
+    this.extentStarts.push(this.extentEntries.length);
+  }
+}
+
+/**
+ * The blobs to write and where: each distinct blob once (its index entry), with a list of
+ * destinations (file number and offset) linked through `destinationNext`.
+ */
+class BlobWrites {
+  readonly entries: number[] = [];
+  readonly firstDestination: number[] = [];
+  readonly destinationFiles: number[] = [];
+  readonly destinationOffsets: number[] = [];
+  readonly destinationNext: number[] = [];
+  readonly #byEntry = new Map<number, number>();
+
+  add(entry: number, file: number, offset: number): void {
+    let blob = this.#byEntry.get(entry);
+    if (blob === undefined) {
+      blob = this.entries.length;
+      this.#byEntry.set(entry, blob);
+      this.entries.push(entry);
+      this.firstDestination.push(-1);
+    }
+    const destination = this.destinationFiles.length;
+    this.destinationFiles.push(file);
+    this.destinationOffsets.push(offset);
+    this.destinationNext.push(this.firstDestination[blob]!);
+    this.firstDestination[blob] = destination;
+  }
+}
+
+/** A byte range of one pack and the blobs (numbers in `BlobWrites`) to restore from it. */
+interface RangeTask {
+  readonly packNumber: number;
+  readonly rangeOffset: number;
+  readonly length: number;
+  readonly blobs: readonly number[];
+}
 
 function selector(includes: readonly string[]): (path: string) => 'all' | 'partial' | 'none' {
   const normalized = includes.map((include) => posix.normalize(`/${include}`).replace(/\/+$/, '') || '/');
@@ -84,12 +158,24 @@ function selector(includes: readonly string[]): (path: string) => 'all' | 'parti
   };
 }
 
-/** Collects the selected entries of a snapshot in depth-first order. */
-async function plan(repository: Repository, snapshot: SnapshotInfo, includes: readonly string[]) {
+/**
+ * Collects the selected entries of a snapshot in depth-first order: folders and special
+ * files as entries, regular files into `PlannedFiles` (the first of each set of hard links;
+ * the others into `links`, to be linked to it). `local` maps a snapshot path to its target.
+ */
+async function plan(
+  repository: Repository,
+  snapshot: SnapshotInfo,
+  includes: readonly string[],
+  local: (path: string) => string,
+  asRoot: boolean,
+) {
   const select = selector(includes);
   const directories: Planned[] = [];
-  const files: Planned[] = [];
   const others: Planned[] = [];
+  const files = new PlannedFiles();
+  const links: { path: string; target: string; snapshotPath: string }[] = [];
+  const firstLink = new Map<string, string>();
   let matched = includes.length === 0;
   const visit = async (treeId: Uint8Array, path: string, all: boolean): Promise<void> => {
     for (const entry of await repository.readTree(treeId)) {
@@ -100,15 +186,25 @@ async function plan(repository: Repository, snapshot: SnapshotInfo, includes: re
       if (entry.kind === 'dir') {
         directories.push({ path: childPath, entry });
         await visit(entry.subtree!, childPath, state === 'all');
+      } else if (state === 'all' && entry.kind === 'file') {
+        // Entries that share (device, inode) become hard links of the first.
+        const linkKey = entry.links > 1 ? `${entry.device}:${entry.inode}` : undefined;
+        const linkedTo = linkKey ? firstLink.get(linkKey) : undefined;
+        if (linkedTo) {
+          links.push({ path: local(childPath), target: linkedTo, snapshotPath: childPath });
+          continue;
+        }
+        if (linkKey) firstLink.set(linkKey, local(childPath));
+        files.add(local(childPath), fileFinish(entry, asRoot), entry, repository.index);
       } else if (state === 'all') {
-        (entry.kind === 'file' ? files : others).push({ path: childPath, entry });
+        others.push({ path: childPath, entry });
       }
     }
   };
   await visit(Buffer.from(snapshot.meta.tree, 'hex'), '/', select('/') === 'all');
   if (!matched)
     throw new NotFoundInRepositoryError(`none of ${includes.join(', ')} is in snapshot ${snapshot.id.slice(0, 8)}`);
-  return { directories, files, others };
+  return { directories, files, others, links };
 }
 
 /**
@@ -124,22 +220,23 @@ export async function restore(
 ): Promise<RestoreResult> {
   const started = performance.now();
   if (repository.index.size === 0) await repository.loadIndex();
-  const { directories, files, others } = await plan(repository, snapshot, options.includes ?? []);
-  const failures: RestoreFailure[] = [];
-  const progress = options.progress ?? { files: 0, bytes: 0 };
   // Snapshot paths are absolute and normalized ('/a/b'): below the resolved target they are
   // a concatenation (path.join normalized every one of them, ~40 ms for 11,000 files).
   const root = resolve(options.target);
   const base = root === '/' ? '' : root;
   const local = (path: string): string => base + path;
+  /** The snapshot path of a local path. */
+  const inSnapshot = (path: string): string => path.slice(base.length);
   const asRoot = process.getuid?.() === 0;
+  const { directories, files, others, links } = await plan(repository, snapshot, options.includes ?? [], local, asRoot);
+  const failures: RestoreFailure[] = [];
+  const progress = options.progress ?? { files: 0, bytes: 0 };
   let bytesWritten = 0;
   let restoredCount = 0;
-  let pendingLinks: { path: string; target: string; planned: Planned }[] = [];
   // Workers start now: loading their modules overlaps creating folders and the plan below.
   const wantedWorkers = Math.max(1, options.workers ?? availableParallelism());
-  const pool = files.some((file) => file.entry.extents.some((extent) => 'blob' in extent))
-    ? startRestoreWorkers(repository, Math.min(wantedWorkers, files.length))
+  const pool = files.extentEntries.some((entry) => entry !== zeroRun)
+    ? startRestoreWorkers(repository, Math.min(wantedWorkers, files.count))
     : { workers: [], errors: [] };
   try {
     // Folders that did not exist before hold no old files, which then need no removal.
@@ -151,103 +248,82 @@ export async function restore(
     }
     const inFreshFolder = (path: string): boolean => freshFolders.has(posix.dirname(path));
 
-    // Map blobs to destinations; entries that share (device, inode) become hard links of the first.
-    const byPack = new Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>();
-    const firstLink = new Map<string, string>();
-    const links: { path: string; target: string; planned: Planned }[] = [];
-    const primaries: Planned[] = [];
-    for (const file of files) {
-      const { entry } = file;
-      const linkKey = entry.links > 1 ? `${entry.device}:${entry.inode}` : undefined;
-      const linkedTo = linkKey ? firstLink.get(linkKey) : undefined;
-      if (linkedTo) {
-        links.push({ path: local(file.path), target: linkedTo, planned: file });
-        continue;
-      }
-      if (linkKey) firstLink.set(linkKey, local(file.path));
-      primaries.push(file);
-    }
-    // Workers create files as they write into them; a file that exists from before is
-    // removed first, so its old bytes cannot show through in zero runs (holes).
-    const restoredFiles: Planned[] = [];
-    for (const file of primaries) {
+    // Per file: blob writes left; 0 once finished, or `removalFailed`, or `finishAtEnd` for a
+    // file with a missing blob (its other blobs are written, then its size and metadata).
+    const removalFailed = -2;
+    const finishAtEnd = -1;
+    const writesLeft = new Int32Array(files.count);
+    /** Files of exactly one blob: the worker that writes it also finishes the file. */
+    const singleWrite = new Uint8Array(files.count);
+    const writes = new BlobWrites();
+    const finishHere = (file: number): void => {
       try {
-        if (!inFreshFolder(file.path)) rmSync(local(file.path), { force: true });
-        restoredFiles.push(file);
-      } catch (error) {
-        failures.push({ path: file.path, error: (error as Error).message });
-      }
-    }
-    /** Files whose content is still being written: local path → blob writes left. */
-    const writesLeft = new Map<string, { planned: Planned; left: number }>();
-    const finishHere = (path: string, planned: Planned): void => {
-      try {
-        finishFile(path, planned.entry, asRoot);
+        finishFile(files.paths[file]!, files.finishes[file]!);
         progress.files += 1;
       } catch (error) {
-        failures.push({ path: planned.path, error: (error as Error).message });
+        failures.push({ path: inSnapshot(files.paths[file]!), error: (error as Error).message });
       }
     };
-    const incomplete: { path: string; planned: Planned }[] = [];
-    for (const file of restoredFiles) {
-      const path = local(file.path);
-      const { entry } = file;
-      const destinations: Destination[] = [];
-      const locations: BlobLocation[] = [];
+    for (let file = 0; file < files.count; file++) {
+      const path = files.paths[file]!;
+      // Workers create files as they write into them; a file that exists from before is
+      // removed first, so its old bytes cannot show through in zero runs (holes).
+      try {
+        if (!inFreshFolder(inSnapshot(path))) rmSync(path, { force: true });
+      } catch (error) {
+        failures.push({ path: inSnapshot(path), error: (error as Error).message });
+        writesLeft[file] = removalFailed;
+        continue;
+      }
+      restoredCount += 1;
+      const end = files.extentStarts[file + 1]!;
+      let blobs = 0;
       let missing = false;
       let offset = 0;
-      for (const extent of entry.extents) {
-        if ('zeros' in extent) {
-          offset += extent.zeros;
-          continue;
-        }
-        const location = repository.index.get(extent.blob);
-        if (!location) {
-          failures.push({ path: file.path, error: `blob ${toHex(extent.blob)} is missing from the repository` });
+      for (let extent = files.extentStarts[file]!; extent < end; extent++) {
+        const entry = files.extentEntries[extent]!;
+        if (entry === missingBlob) {
+          const id = files.missingIds.get(extent);
+          failures.push({ path: inSnapshot(path), error: `blob ${id} is missing from the repository` });
           missing = true;
-        } else {
-          destinations.push({ path, offset });
-          locations.push(location);
+        } else if (entry !== zeroRun) {
+          writes.add(entry, file, offset);
+          blobs += 1;
         }
-        offset += extent.length;
+        offset += files.extentLengths[extent]!;
       }
-      if (missing) incomplete.push({ path, planned: file });
-      else if (destinations.length === 0) finishHere(path, file);
-      else writesLeft.set(path, { planned: file, left: destinations.length });
-      // A file made of one blob (plus zero runs) is finished by the worker that writes it.
-      if (!missing && destinations.length === 1) {
-        destinations[0] = { path, offset: destinations[0]!.offset, finish: fileFinish(entry, asRoot) };
-      }
-      for (const [i, location] of locations.entries()) {
-        const pack = byPack.get(location.packId) ?? new Map();
-        byPack.set(location.packId, pack);
-        const key = toHex(location.id);
-        const blob = pack.get(key) ?? { location, destinations: [] };
-        pack.set(key, blob);
-        blob.destinations.push(destinations[i]!);
-      }
+      if (missing) writesLeft[file] = finishAtEnd;
+      else if (blobs === 0) finishHere(file);
+      else writesLeft[file] = blobs;
+      if (!missing && blobs === 1) singleWrite[file] = 1;
     }
 
     /** Called once per destination as its blob is written (or fails, `failed`). */
-    const written = (destination: Destination, failed: boolean): void => {
-      const state = writesLeft.get(destination.path);
-      if (!state) return;
-      state.left -= 1;
-      if (destination.finish && !failed) {
-        progress.files += 1;
-        writesLeft.delete(destination.path);
-      } else if (state.left === 0) {
-        // Every write is done: size, owner, mode and times now, overlapping other files' content.
-        writesLeft.delete(destination.path);
-        finishHere(destination.path, state.planned);
-      }
+    const written = (file: number, failed: boolean): void => {
+      const left = writesLeft[file]!;
+      if (left <= 0) return;
+      writesLeft[file] = left - 1;
+      if (left > 1) return;
+      // Every write is done: size, owner, mode and times now, overlapping other files'
+      // content, unless the worker that wrote the file's only blob did that already.
+      if (singleWrite[file] === 1 && !failed) progress.files += 1;
+      else finishHere(file);
     };
 
-    bytesWritten = await restoreContent(repository, byPack, pool, failures, progress, base, written);
-    for (const { path, planned } of incomplete) finishHere(path, planned);
-    for (const { planned } of writesLeft.values()) finishHere(local(planned.path), planned);
-    restoredCount = restoredFiles.length;
-    pendingLinks = links;
+    bytesWritten = await restoreContent(
+      repository,
+      files,
+      writes,
+      singleWrite,
+      pool,
+      failures,
+      progress,
+      inSnapshot,
+      written,
+    );
+    for (let file = 0; file < files.count; file++) {
+      if (writesLeft[file] === finishAtEnd || writesLeft[file]! > 0) finishHere(file);
+    }
   } finally {
     await Promise.all(pool.workers.map((worker) => worker.terminate()));
   }
@@ -272,12 +348,12 @@ export async function restore(
       failures.push({ path: other.path, error: (error as Error).message });
     }
   }
-  for (const link of pendingLinks) {
+  for (const link of links) {
     try {
       rmSync(link.path, { force: true });
       linkSync(link.target, link.path);
     } catch (error) {
-      failures.push({ path: link.planned.path, error: (error as Error).message });
+      failures.push({ path: link.snapshotPath, error: (error as Error).message });
     }
   }
   // Deepest first, so restoring a child does not touch its parent's times afterwards.
@@ -309,14 +385,13 @@ function fileFinish(entry: TreeEntry, asRoot: boolean): FileFinish {
 }
 
 /** Gives a file its final size (creating empty and all-zero files), owner, mode and times. */
-function finishFile(path: string, entry: TreeEntry, asRoot: boolean): void {
-  const seconds = Number(entry.mtimeNs / 1000n) / 1e6;
+function finishFile(path: string, finish: FileFinish): void {
   const fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
   try {
-    ftruncateSync(fd, entry.size);
-    if (asRoot) fchownSync(fd, entry.uid, entry.gid);
-    fchmodSync(fd, entry.mode);
-    futimesSync(fd, seconds, seconds);
+    ftruncateSync(fd, finish.size);
+    if (finish.chown) fchownSync(fd, finish.uid, finish.gid);
+    fchmodSync(fd, finish.mode);
+    futimesSync(fd, finish.mtime, finish.mtime);
   } finally {
     closeSync(fd);
   }
@@ -351,29 +426,31 @@ function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {
   utimesSync(path, seconds, seconds);
 }
 
-async function restoreContent(
-  repository: Repository,
-  byPack: Map<string, Map<string, { location: BlobLocation; destinations: Destination[] }>>,
-  { workers, errors }: RestoreWorkers,
-  failures: RestoreFailure[],
-  progress: { files: number; bytes: number },
-  /** The resolved target, '' for '/': local paths are `base` + snapshot path. */
-  base: string,
-  written: (destination: Destination, failed: boolean) => void,
-): Promise<number> {
+/** Merges each pack's blobs into ranges of at most `maxRange` bytes, in pack order. */
+function rangeTasks(index: BlobIndex, writes: BlobWrites): RangeTask[] {
+  const byPack = new Map<number, number[]>();
+  for (const [blob, entry] of writes.entries.entries()) {
+    const pack = index.packNumberAt(entry);
+    const blobs = byPack.get(pack);
+    if (blobs) blobs.push(blob);
+    else byPack.set(pack, [blob]);
+  }
   const tasks: RangeTask[] = [];
-  for (const blobs of byPack.values()) {
-    const sorted = [...blobs.values()].sort((a, b) => a.location.offset - b.location.offset);
-    let current: (typeof sorted)[number][] = [];
+  for (const [packNumber, blobs] of byPack) {
+    const offset = (blob: number) => index.offsetAt(writes.entries[blob]!);
+    blobs.sort((a, b) => offset(a) - offset(b));
+    let current: number[] = [];
     let rangeStart = 0;
     let rangeEnd = 0;
     const flush = (): void => {
-      if (current.length > 0) tasks.push({ rangeOffset: rangeStart, blobs: current, length: rangeEnd - rangeStart });
+      if (current.length > 0)
+        tasks.push({ packNumber, rangeOffset: rangeStart, blobs: current, length: rangeEnd - rangeStart });
       current = [];
     };
-    for (const blob of sorted) {
-      const start = blob.location.offset;
-      const end = start + recordHeaderLength + blob.location.storedLength;
+    for (const blob of blobs) {
+      const entry = writes.entries[blob]!;
+      const start = index.offsetAt(entry);
+      const end = start + recordHeaderLength + index.storedLengthAt(entry);
       if (current.length > 0 && (start - rangeEnd > mergeGap || end - rangeStart > maxRange)) flush();
       if (current.length === 0) rangeStart = start;
       current.push(blob);
@@ -381,7 +458,43 @@ async function restoreContent(
     }
     flush();
   }
+  return tasks;
+}
+
+async function restoreContent(
+  repository: Repository,
+  files: PlannedFiles,
+  writes: BlobWrites,
+  /** Files of one blob, finished by the worker that writes it. */
+  singleWrite: Uint8Array,
+  { workers, errors }: RestoreWorkers,
+  failures: RestoreFailure[],
+  progress: { files: number; bytes: number },
+  inSnapshot: (path: string) => string,
+  written: (file: number, failed: boolean) => void,
+): Promise<number> {
+  const { index } = repository;
+  const tasks = rangeTasks(index, writes);
   if (tasks.length === 0) return 0;
+  /** Calls `visit` with each destination (file number) of the task's blobs, blob by blob. */
+  const forEachFile = (task: RangeTask, visit: (file: number, blob: number) => void): void => {
+    for (const blob of task.blobs) {
+      for (let at = writes.firstDestination[blob]!; at >= 0; at = writes.destinationNext[at]!)
+        visit(writes.destinationFiles[at]!, blob);
+    }
+  };
+  /** The task as a worker takes it; its objects live only until it is posted. */
+  const taskBlobs = (task: RangeTask): RestoreTask['blobs'] =>
+    task.blobs.map((blob) => {
+      const destinations: Destination[] = [];
+      for (let at = writes.firstDestination[blob]!; at >= 0; at = writes.destinationNext[at]!) {
+        const file = writes.destinationFiles[at]!;
+        const path = files.paths[file]!;
+        const offset = writes.destinationOffsets[at]!;
+        destinations.push(singleWrite[file] === 1 ? { path, offset, finish: files.finishes[file]! } : { path, offset });
+      }
+      return { location: index.at(writes.entries[blob]!), destinations };
+    });
 
   let bytesWritten = 0;
   // One read buffer per task in flight, each sized for the largest range and reused: buffers
@@ -389,8 +502,7 @@ async function restoreContent(
   // (60–70 MiB of a 1 GiB restore). Untouched pages of a buffer cost nothing.
   const capacity = tasks.reduce((largest, task) => Math.max(largest, task.length), 0);
   const spare: ArrayBuffer[] = [];
-  const localPrefix = `${base}/`;
-  const creating = createFilesAhead(tasks);
+  const creating = createFilesAhead(tasks, files, forEachFile);
   try {
     const busy = new Map<Worker, number>(workers.map((worker) => [worker, 0]));
     const pending = new Map<number, (reply: FromRestoreWorker) => void>();
@@ -406,7 +518,7 @@ async function restoreContent(
     for (const task of tasks) {
       while (inFlight.size >= workers.length + rangesAhead) await Promise.race(inFlight);
       if (errors.length > 0) throw errors[0];
-      const packId = task.blobs[0]!.location.packId;
+      const packId = index.packIdOf(task.packNumber);
       const buffer = spare.pop() ?? new ArrayBuffer(capacity);
       let bytes: Uint8Array;
       try {
@@ -417,15 +529,10 @@ async function restoreContent(
         });
       } catch (error) {
         spare.push(buffer);
-        for (const blob of task.blobs) {
-          for (const destination of blob.destinations) {
-            failures.push({
-              path: `/${destination.path.slice(localPrefix.length)}`,
-              error: `pack ${packId}: ${(error as Error).message}`,
-            });
-            written(destination, true);
-          }
-        }
+        forEachFile(task, (file) => {
+          failures.push({ path: inSnapshot(files.paths[file]!), error: `pack ${packId}: ${(error as Error).message}` });
+          written(file, true);
+        });
         continue;
       }
       const worker = [...busy.entries()].reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
@@ -440,24 +547,22 @@ async function restoreContent(
           for (const failure of reply.failures) {
             failedBlobs.add(failure.blobId);
             for (const path of failure.paths) {
-              failures.push({
-                path: `/${path.slice(localPrefix.length)}`,
-                error: `blob ${failure.blobId}: ${failure.error}`,
-              });
+              failures.push({ path: inSnapshot(path), error: `blob ${failure.blobId}: ${failure.error}` });
             }
           }
-          for (const blob of task.blobs) {
-            const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(blob.location.id));
-            for (const destination of blob.destinations) written(destination, failed);
-          }
+          forEachFile(task, (file, blob) => {
+            const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(index.at(writes.entries[blob]!).id));
+            written(file, failed);
+          });
           resolve();
         });
       });
       inFlight.add(done);
       void done.then(() => inFlight.delete(done));
-      worker.postMessage({ kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: task.blobs } }, [
-        bytes.buffer as ArrayBuffer,
-      ]);
+      worker.postMessage(
+        { kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: taskBlobs(task) } },
+        [bytes.buffer as ArrayBuffer],
+      );
     }
     await Promise.all(inFlight);
     if (errors.length > 0) throw errors[0];
@@ -476,24 +581,32 @@ async function restoreContent(
  * does not wait (docs/decisions/0016-engine-shared-claims.md). Workers still open with
  * `O_CREAT`, so a file this has not reached yet is simply created by them.
  */
-function createFilesAhead(tasks: readonly RangeTask[]): { stop(): void } {
+function createFilesAhead(
+  tasks: readonly RangeTask[],
+  files: PlannedFiles,
+  forEachFile: (task: RangeTask, visit: (file: number) => void) => void,
+): { stop(): void } {
   let stopped = false;
-  const created = new Set<string>();
+  const created = new Uint8Array(files.count);
   void (async () => {
+    let count = 0;
     for (const task of tasks) {
-      for (const blob of task.blobs) {
-        for (const { path } of blob.destinations) {
-          if (stopped) return;
-          if (created.has(path)) continue;
-          created.add(path);
-          try {
-            closeSync(openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600));
-          } catch {
-            // The worker writing this file meets the error and reports it.
-          }
-          // Let replies and the next tasks through between small batches.
-          if (created.size % 32 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (stopped) return;
+      const batch: number[] = [];
+      forEachFile(task, (file) => {
+        if (created[file] === 1) return;
+        created[file] = 1;
+        batch.push(file);
+      });
+      for (const file of batch) {
+        if (stopped) return;
+        try {
+          closeSync(openSync(files.paths[file]!, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600));
+        } catch {
+          // The worker writing this file meets the error and reports it.
         }
+        // Let replies and the next tasks through between small batches.
+        if (++count % 32 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
   })();

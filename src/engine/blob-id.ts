@@ -1,4 +1,4 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, type Hmac, type KeyObject } from 'node:crypto';
 import { secretKey } from './secret-key.ts';
 
 /**
@@ -7,4 +7,9 @@ import { secretKey } from './secret-key.ts';
  */
 export function computeBlobId(idKey: Uint8Array | KeyObject, plain: Uint8Array): Uint8Array {
   return new Uint8Array(createHmac('sha256', secretKey(idKey)).update(plain).digest());
+}
+
+/** `computeBlobId` over plaintext that arrives in pieces: `update` each, then `digest`. */
+export function blobIdHash(idKey: Uint8Array | KeyObject): Hmac {
+  return createHmac('sha256', secretKey(idKey));
 }

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex } from './blob-index.ts';
-import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob } from './compression.ts';
+import {
+  BlobCompressor,
+  BlobDecompressor,
+  BlobStreamDecompressor,
+  compressBlob,
+  decompressBlob,
+} from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
 import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
@@ -76,6 +82,41 @@ describe('compression', () => {
     expect(decompressBlob(frame, text.byteLength)).toEqual(Buffer.from(text));
     expect(compressBlob(deterministicBytes('random', 200_000))).toBeUndefined();
     expect(() => decompressBlob(frame, 10)).toThrow(CorruptDataError);
+  });
+
+  it('streams a frame in pieces, rejects a wrong length or a damaged frame, and recovers after', () => {
+    const decompressor = new BlobStreamDecompressor();
+    const out = new Uint8Array(4096);
+    const streamed = (frame: Uint8Array, length: number): Uint8Array => {
+      const pieces: Uint8Array[] = [];
+      decompressor.decompress(frame, length, out, (piece) => {
+        expect(piece.byteLength).toBeLessThanOrEqual(out.byteLength);
+        pieces.push(piece.slice());
+      });
+      return Buffer.concat(pieces);
+    };
+    // Around multiples of the piece size, and a frame that fits one piece.
+    for (const lines of [8, 100, 255, 256, 257, 1024, 20_000]) {
+      const plain = new TextEncoder().encode('0123456789abcde\n'.repeat(lines)); // 16 bytes a line
+      const frame = compressBlob(plain)!;
+      expect(streamed(frame, plain.byteLength)).toEqual(Buffer.from(plain));
+    }
+    const plain = new TextEncoder().encode('a line that repeats\n'.repeat(5000));
+    const frame = compressBlob(plain)!;
+    expect(() => streamed(frame, plain.byteLength - 1)).toThrow(CorruptDataError);
+    expect(() => streamed(frame, plain.byteLength + 1)).toThrow(CorruptDataError);
+    expect(() => streamed(frame.subarray(0, frame.byteLength - 5), plain.byteLength)).toThrow(CorruptDataError);
+    const damaged = frame.slice();
+    damaged[Math.floor(damaged.byteLength / 2)]! ^= 0xff;
+    damaged[4]! ^= 0xff;
+    expect(() => streamed(damaged, plain.byteLength)).toThrow(CorruptDataError);
+    // A failure in the caller's hands surfaces as it is, and the next frame still works.
+    expect(() =>
+      decompressor.decompress(frame, plain.byteLength, out, () => {
+        throw new Error('disk full');
+      }),
+    ).toThrow('disk full');
+    expect(streamed(frame, plain.byteLength)).toEqual(Buffer.from(plain));
   });
 
   it('reuses one compressor across small and large blobs, compressible or not, in any order', () => {

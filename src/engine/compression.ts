@@ -36,17 +36,28 @@ interface NativeStream {
   readonly handle: NativeZstdHandle;
   readonly state: Uint32Array;
   error: Error | undefined;
+  /**
+   * True once the stream failed: Node then closes the handle at once (another write would
+   * abort the process) but emits the error only on the next tick.
+   */
+  readonly failed: () => boolean;
 }
 
 function nativeStream(engine: object): NativeStream | undefined {
   const internal = engine as {
     _handle?: NativeZstdHandle;
     _writeState?: Uint32Array;
+    readonly destroyed: boolean;
     on(event: 'error', listener: (error: Error) => void): void;
   };
   if (typeof internal._handle?.writeSync !== 'function' || !(internal._writeState instanceof Uint32Array))
     return undefined;
-  const stream: NativeStream = { handle: internal._handle, state: internal._writeState, error: undefined };
+  const stream: NativeStream = {
+    handle: internal._handle,
+    state: internal._writeState,
+    error: undefined,
+    failed: () => internal.destroyed,
+  };
   internal.on('error', (error) => {
     stream.error = error;
   });
@@ -162,12 +173,60 @@ export class BlobDecompressor {
       throw new CorruptDataError('zstd frame does not decompress', { cause: error });
     }
     const produced = plainLength + 1 - stream.state[0]!;
-    if (stream.error || produced !== plainLength || stream.state[1] !== 0) {
+    if (stream.error || stream.failed() || produced !== plainLength || stream.state[1] !== 0) {
       // Reopen: after an error or a partial frame the context is unusable.
       this.#stream = nativeStream(createZstdDecompress());
       throw new CorruptDataError('zstd frame does not decompress to the expected length', { cause: stream.error });
     }
     return target.subarray(0, plainLength);
+  }
+}
+
+/**
+ * Decompresses a frame that must expand to exactly `plainLength` bytes, handing the plain
+ * bytes to `piece` in order, each a view of `out` valid during the call. A restore streams
+ * blobs this way, so a worker needs one buffer of `out`'s size instead of one as large as
+ * the largest blob. Throws `CorruptDataError` when the frame is damaged or its length is
+ * wrong (after some pieces may have been handed over).
+ */
+export class BlobStreamDecompressor {
+  #stream: NativeStream | undefined = nativeStream(createZstdDecompress());
+
+  decompress(frame: Uint8Array, plainLength: number, out: Uint8Array, piece: (bytes: Uint8Array) => void): void {
+    const stream = this.#stream;
+    if (!stream) {
+      const plain = decompressBlob(frame, plainLength);
+      for (let start = 0; start < plain.byteLength; start += out.byteLength)
+        piece(plain.subarray(start, Math.min(plain.byteLength, start + out.byteLength)));
+      return;
+    }
+    let consumed = 0;
+    let produced = 0;
+    try {
+      for (;;) {
+        const input = frame.byteLength - consumed;
+        try {
+          // Not ZSTD_e_end: Node fails a frame that does not end within one call's output.
+          stream.handle.writeSync(constants.ZSTD_e_continue, frame, consumed, input, out, 0, out.byteLength);
+          if (stream.error || stream.failed()) throw stream.error ?? new Error('zstd stream failed');
+        } catch (error) {
+          throw new CorruptDataError('zstd frame does not decompress', { cause: error });
+        }
+        const length = out.byteLength - stream.state[0]!;
+        consumed += input - stream.state[1]!;
+        produced += length;
+        if (produced > plainLength) throw new CorruptDataError('zstd frame expands beyond the blob length');
+        if (length > 0) piece(out.subarray(0, length));
+        // Done once the input is used up and the output was not full (nothing held back).
+        if (consumed === frame.byteLength && length < out.byteLength) break;
+        if (length === 0 && stream.state[1] === input) throw new CorruptDataError('zstd frame makes no progress');
+      }
+      if (produced !== plainLength) throw new CorruptDataError('zstd frame is shorter than the blob length');
+    } catch (error) {
+      // Reopen: after an error, or a frame left unfinished, the context is unusable.
+      this.#stream = nativeStream(createZstdDecompress());
+      throw error;
+    }
   }
 }
 

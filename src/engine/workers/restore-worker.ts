@@ -1,8 +1,9 @@
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { computeBlobId } from '../blob-id.ts';
+import { blobIdHash, computeBlobId } from '../blob-id.ts';
+import type { BlobLocation } from '../blob-index.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
-import { BlobDecompressor } from '../compression.ts';
+import { BlobStreamDecompressor } from '../compression.ts';
 import { CorruptDataError } from '../errors.ts';
 import { flagCompressed } from '../format.ts';
 import { openRecord, recordHeaderLength } from '../pack.ts';
@@ -16,32 +17,62 @@ import type {
 } from './restore-messages.ts';
 
 /**
- * Restore worker: authenticates, decrypts, decompresses and re-checks the keyed ID of
- * each blob of a pack range, then writes it into the (pre-created) target files.
+ * Restore worker: authenticates and decrypts each blob of a pack range in place, then
+ * decompresses it in pieces of `pieceSize` into the (pre-created) target files while taking
+ * its keyed ID, which must match. A blob that fails is reported with its files; a blob
+ * whose plaintext does not match its ID has been written by then (its files are reported).
  */
 const setup = workerData as RestoreWorkerSetup;
 const port = parentPort!;
-/** Reused output buffer for decompression (the largest blob grows it once). */
-let plainBuffer = new Uint8Array(1 << 20);
-const decompressor = new BlobDecompressor();
+/**
+ * Reused output of decompression. A buffer as large as the largest blob (the chunker's
+ * maximum, 8 MiB) cost each worker up to that much memory, more while it grew.
+ */
+const pieceSize = 1 << 20;
+const piece = new Uint8Array(pieceSize);
+const decompressor = new BlobStreamDecompressor();
 
-function writeAll(destination: Destination, data: Uint8Array): void {
-  // Created on first write; the main thread sets the final size and metadata afterwards,
-  // unless this write is the file's only content (`finish`): then it is done here.
-  const fd = openSync(destination.path, constants.O_WRONLY | constants.O_CREAT, 0o600);
+function writeAt(fd: number, data: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < data.byteLength)
+    written += writeSync(fd, data, written, data.byteLength - written, position + written);
+}
+
+/**
+ * Writes one blob's plaintext to its destinations. Files are created on first write; the
+ * main thread sets the final size and metadata afterwards, unless this write is the file's
+ * only content (`finish`): then it is done here, once the blob is verified.
+ */
+function restoreBlob(location: BlobLocation, payload: Uint8Array, destinations: readonly Destination[]): void {
+  const fds: number[] = [];
   try {
-    let written = 0;
-    const { offset, finish } = destination;
-    while (written < data.byteLength)
-      written += writeSync(fd, data, written, data.byteLength - written, offset + written);
-    if (finish) {
+    for (const { path } of destinations) fds.push(openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600));
+    let matches: boolean;
+    if ((location.flags & flagCompressed) !== 0) {
+      const id = blobIdHash(setup.idKey);
+      let position = 0;
+      decompressor.decompress(payload, location.plainLength, piece, (bytes) => {
+        id.update(bytes);
+        for (const [i, fd] of fds.entries()) writeAt(fd, bytes, destinations[i]!.offset + position);
+        position += bytes.byteLength;
+      });
+      matches = bytesEqual(id.digest(), location.id);
+    } else {
+      matches =
+        payload.byteLength === location.plainLength && bytesEqual(computeBlobId(setup.idKey, payload), location.id);
+      if (matches) for (const [i, fd] of fds.entries()) writeAt(fd, payload, destinations[i]!.offset);
+    }
+    if (!matches) throw new CorruptDataError('blob does not match its ID');
+    for (const [i, fd] of fds.entries()) {
+      const { finish } = destinations[i]!;
+      if (!finish) continue;
       ftruncateSync(fd, finish.size);
       if (finish.chown) fchownSync(fd, finish.uid, finish.gid);
       fchmodSync(fd, finish.mode);
       futimesSync(fd, finish.mtime, finish.mtime);
     }
   } finally {
-    closeSync(fd);
+    for (const fd of fds) closeSync(fd);
   }
 }
 
@@ -56,20 +87,9 @@ port.on('message', (message: ToRestoreWorker) => {
       if (start < 0 || end > task.bytes.byteLength) throw new CorruptDataError('pack is shorter than the index says');
       // Decrypted in place: the record's bytes are read once, so no second buffer is touched.
       const record = task.bytes.subarray(start, end);
-      const payload = openRecord(setup.blobKey, record, location, record);
-      if (plainBuffer.byteLength < location.plainLength + 1) plainBuffer = new Uint8Array(location.plainLength + 1);
-      const plain =
-        (location.flags & flagCompressed) !== 0
-          ? decompressor.decompress(payload, location.plainLength, plainBuffer)
-          : payload;
-      if (plain.byteLength !== location.plainLength || !bytesEqual(computeBlobId(setup.idKey, plain), location.id)) {
-        throw new CorruptDataError('blob does not match its ID');
-      }
+      restoreBlob(location, openRecord(setup.blobKey, record, location, record), destinations);
       noteProcessed(location.storedLength);
-      for (const destination of destinations) {
-        writeAll(destination, plain);
-        bytesWritten += plain.byteLength;
-      }
+      bytesWritten += location.plainLength * destinations.length;
     } catch (error) {
       failures.push({
         blobId: toHex(location.id),

@@ -65,7 +65,7 @@ function nativeStream(engine: object): NativeStream | undefined {
 }
 
 /** zstd's worst-case frame size for `length` input bytes (`ZSTD_COMPRESSBOUND`). */
-function compressBound(length: number): number {
+export function compressBound(length: number): number {
   const small = 128 * 1024;
   return length + (length >>> 8) + (length < small ? (small - length) >>> 11 : 0);
 }
@@ -79,9 +79,9 @@ function compressBound(length: number): number {
 const largeBlob = 256 * 1024;
 
 /**
- * Reusable zstd compressor for blobs. `compress` returns a view of an internal buffer that
- * stays valid until the next call, or `undefined` when the blob should be stored raw
- * (judged first on three 8 KiB samples at level 1, then on the full result).
+ * Reusable zstd compressor for blobs, into a caller's buffer (`compressInto`) or its own
+ * (`compress`); a blob is stored raw when zstd does not save `minimumSaving` of it (judged
+ * first on three 8 KiB samples at level 1, then on the full result).
  */
 export class BlobCompressor {
   readonly #level: number;
@@ -106,21 +106,23 @@ export class BlobCompressor {
     );
   }
 
-  /** Compresses into `this.#out` if the frame fits in `limit` bytes; returns its length or -1. */
-  #run(stream: NativeStream | undefined, level: number, input: Uint8Array, limit: number): number {
-    // Room for the worst case: zstd then compresses the whole input in one pass straight
-    // into this buffer. With less, it copies the input into its own window buffer first.
+  /**
+   * Compresses `input` into `target` (room for `compressBound` of it); returns the frame's
+   * length, or -1 when it is longer than `limit`.
+   */
+  #run(stream: NativeStream | undefined, level: number, input: Uint8Array, limit: number, target: Uint8Array): number {
     const capacity = compressBound(input.byteLength);
-    if (this.#out.byteLength < capacity) this.#out = new Uint8Array(Math.max(capacity, 1 << 16));
     if (!stream) {
       const frame = zstdCompressSync(input, {
         params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 0 },
       });
       if (frame.byteLength > limit) return -1;
-      this.#out.set(frame);
+      target.set(frame);
       return frame.byteLength;
     }
-    stream.handle.writeSync(constants.ZSTD_e_end, input, 0, input.byteLength, this.#out, 0, capacity);
+    // Room for the worst case: zstd then compresses the whole input in one pass straight
+    // into the target. With less, it copies the input into its own window buffer first.
+    stream.handle.writeSync(constants.ZSTD_e_end, input, 0, input.byteLength, target, 0, capacity);
     if (stream.error) throw stream.error;
     const availableOut = stream.state[0]!;
     const availableIn = stream.state[1]!;
@@ -134,18 +136,31 @@ export class BlobCompressor {
     return produced > limit ? -1 : produced;
   }
 
-  compress(plain: Uint8Array): Uint8Array | undefined {
-    if (plain.byteLength < 64) return undefined;
+  /**
+   * Compresses `plain` into `target`, which needs room for `compressBound(plain.length)`
+   * bytes, and returns the frame's length; or returns -1 when the blob should be stored raw
+   * (`target` then holds garbage).
+   */
+  compressInto(plain: Uint8Array, target: Uint8Array): number {
+    if (target.byteLength < compressBound(plain.byteLength)) throw new RangeError('compression target too small');
+    if (plain.byteLength < 64) return -1;
     if (plain.byteLength >= sampleThreshold) {
       const middle = Math.floor(plain.byteLength / 2) - sampleSlice / 2;
       this.#sample.set(plain.subarray(0, sampleSlice), 0);
       this.#sample.set(plain.subarray(middle, middle + sampleSlice), sampleSlice);
       this.#sample.set(plain.subarray(plain.byteLength - sampleSlice), 2 * sampleSlice);
       const sampleLimit = Math.floor(this.#sample.byteLength * (1 - sampleMinimumSaving));
-      if (this.#run(this.#sampler, 1, this.#sample, sampleLimit) < 0) return undefined;
+      if (this.#run(this.#sampler, 1, this.#sample, sampleLimit, target) < 0) return -1;
     }
     const stream = plain.byteLength >= largeBlob ? this.#large : this.#small;
-    const length = this.#run(stream, this.#level, plain, Math.floor(plain.byteLength * (1 - minimumSaving)));
+    return this.#run(stream, this.#level, plain, Math.floor(plain.byteLength * (1 - minimumSaving)), target);
+  }
+
+  /** `compressInto` a buffer of the compressor's own, returned as a view valid until the next call. */
+  compress(plain: Uint8Array): Uint8Array | undefined {
+    const capacity = compressBound(plain.byteLength);
+    if (this.#out.byteLength < capacity) this.#out = new Uint8Array(Math.max(capacity, 1 << 16));
+    const length = this.compressInto(plain, this.#out);
     return length < 0 ? undefined : this.#out.subarray(0, length);
   }
 }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { aeadOverhead } from '../aead.ts';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
+import { compressBound } from '../compression.ts';
 import { recordHeaderLength } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 import type {
@@ -110,8 +111,9 @@ export class BackupPool {
     if (this.#workers.length > 0) return;
     // The index filter only serves the workers: a backup that reads no file never builds it.
     this.#index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
-    // Room for the largest record: a max-size chunk stored raw, with its header and AEAD overhead.
-    const slotBytes = this.#setup.chunker.maxSize + recordHeaderLength + aeadOverhead;
+    // Room for the largest record as a worker builds it: a max-size chunk compressed in place
+    // (zstd's worst case), with its header and AEAD overhead.
+    const slotBytes = recordHeaderLength + compressBound(this.#setup.chunker.maxSize) + aeadOverhead;
     for (let i = 0; i < this.#workerCount; i++) {
       // Shared, not transferred: records cross to the main thread without a copy and without
       // the external-memory accounting of transferred buffers, which set off a full

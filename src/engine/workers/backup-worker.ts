@@ -1,9 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { aeadOverhead } from '../aead.ts';
+import { nonceLength, tagLength } from '../aead.ts';
 import { computeBlobId } from '../blob-id.ts';
 import { Chunker } from '../chunker.ts';
-import { BlobCompressor } from '../compression.ts';
+import { BlobCompressor, compressBound } from '../compression.ts';
 import { blobTypeData, flagCompressed } from '../format.ts';
 import { recordHeaderLength, sealRecord } from '../pack.ts';
 import type { Extent } from '../tree.ts';
@@ -90,23 +90,27 @@ function sendRecords(): void {
 }
 
 async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
-  const compressed = compressor.compress(plain);
-  const payload = compressed ?? plain;
-  const needed = recordHeaderLength + payload.byteLength + aeadOverhead;
-  if (recordBuffer && recordBytes + needed > recordBuffer.byteLength) sendRecords();
-  // The compressor's output stays valid across this wait: nothing else compresses meanwhile.
+  // Room for the record in the worst case, so the blob is compressed straight into the slot
+  // where it is then sealed in place: a buffer of the compressor's own, grown to the largest
+  // frame, cost each worker up to a max-size chunk of memory and a copy of every frame.
+  const worst = recordHeaderLength + nonceLength + compressBound(plain.byteLength) + tagLength;
+  if (recordBuffer && recordBytes + worst > recordBuffer.byteLength) sendRecords();
   if (!recordBuffer) {
     recordSlot = await takeSlot();
     recordBuffer = slots[recordSlot]!;
   }
+  const record = recordBuffer.subarray(recordBytes);
+  const payloadAt = recordHeaderLength + nonceLength;
+  const compressed = compressor.compressInto(plain, record.subarray(payloadAt));
+  const payload = compressed >= 0 ? record.subarray(payloadAt, payloadAt + compressed) : plain;
   const length = sealRecord(
     setup.blobKey,
     id,
     blobTypeData,
-    compressed ? flagCompressed : 0,
+    compressed >= 0 ? flagCompressed : 0,
     plain.byteLength,
     payload,
-    recordBuffer.subarray(recordBytes),
+    record,
   );
   recordBytes += length;
   recordEnds.push(recordBytes);

@@ -9,8 +9,8 @@ export interface ChunkerParams {
 
 /** Chosen by measurement on the benchmark corpus; see docs/FORMAT.md §5. */
 export const defaultChunkerParams: ChunkerParams = {
-  minSize: 512 * 1024,
-  avgSize: 1024 * 1024,
+  minSize: 256 * 1024,
+  avgSize: 512 * 1024,
   maxSize: 8 * 1024 * 1024,
 };
 

@@ -1,8 +1,12 @@
 import { constants, createZstdCompress, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { CorruptDataError } from './errors.ts';
 
-/** zstd level of blob payloads, chosen by measurement (docs/decisions/0005-engine-measurements.md). */
-export const defaultCompressionLevel = 2;
+/**
+ * zstd level of blob payloads for new repositories (each keeps its own in its config),
+ * chosen by measurement: level 3 stores source files and logs ~5 % smaller than level 2 for
+ * ~6 % more CPU in an initial backup (docs/decisions/0018-engine-memory-floor.md).
+ */
+export const defaultCompressionLevel = 3;
 
 /** A blob is stored raw unless zstd saves at least this fraction (docs/FORMAT.md §6). */
 const minimumSaving = 0.03;

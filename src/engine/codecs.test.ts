@@ -87,7 +87,7 @@ describe('compression', () => {
   it('streams a frame in pieces, rejects a wrong length or a damaged frame, and recovers after', () => {
     const decompressor = new BlobStreamDecompressor();
     const out = new Uint8Array(4096);
-    const streamed = (frame: Uint8Array, length: number): Uint8Array => {
+    const streamed = (frame: Uint8Array, length: number): Buffer => {
       const pieces: Uint8Array[] = [];
       decompressor.decompress(frame, length, out, (piece) => {
         expect(piece.byteLength).toBeLessThanOrEqual(out.byteLength);
@@ -99,7 +99,7 @@ describe('compression', () => {
     for (const lines of [8, 100, 255, 256, 257, 1024, 20_000]) {
       const plain = new TextEncoder().encode('0123456789abcde\n'.repeat(lines)); // 16 bytes a line
       const frame = compressBlob(plain)!;
-      expect(streamed(frame, plain.byteLength)).toEqual(Buffer.from(plain));
+      expect(streamed(frame, plain.byteLength).equals(plain)).toBe(true);
     }
     const plain = new TextEncoder().encode('a line that repeats\n'.repeat(5000));
     const frame = compressBlob(plain)!;
@@ -116,7 +116,7 @@ describe('compression', () => {
         throw new Error('disk full');
       }),
     ).toThrow('disk full');
-    expect(streamed(frame, plain.byteLength)).toEqual(Buffer.from(plain));
+    expect(streamed(frame, plain.byteLength).equals(plain)).toBe(true);
   });
 
   it('reuses one compressor across small and large blobs, compressible or not, in any order', () => {
@@ -130,7 +130,7 @@ describe('compression', () => {
       line(500),
       // Compressible samples, incompressible as a whole: judged on the full frame.
       new Uint8Array([...line(400), ...deterministicBytes('middle', 900_000), ...line(400)]),
-      line(200_000),
+      line(30_000),
       new Uint8Array(64),
     ];
     for (const plain of [...blobs, ...blobs.reverse()]) {
@@ -140,7 +140,7 @@ describe('compression', () => {
         continue;
       }
       expect(frame.byteLength).toBeLessThanOrEqual(Math.floor(plain.byteLength * 0.97));
-      expect(decompressor.decompress(frame, plain.byteLength)).toEqual(plain);
+      expect(Buffer.from(decompressor.decompress(frame, plain.byteLength)).equals(plain)).toBe(true);
     }
     expect(compressor.compress(blobs.find((b) => b.byteLength === 600_000)!)).toBeUndefined();
   });

@@ -25,8 +25,8 @@ import type {
 const setup = workerData as RestoreWorkerSetup;
 const port = parentPort!;
 /**
- * Reused output of decompression. A buffer as large as the largest blob (the chunker's
- * maximum, 8 MiB) cost each worker up to that much memory, more while it grew.
+ * Reused output of decompression. A buffer as large as the largest blob (the repository's
+ * maximum chunk size, 4 or 8 MiB) cost each worker up to that much memory, more while it grew.
  */
 const pieceSize = 1 << 20;
 const piece = new Uint8Array(pieceSize);

@@ -6,7 +6,7 @@ import { secretKey } from './secret-key.ts';
  * chosen over keyed BLAKE3 by measurement, docs/decisions/0005-engine-measurements.md).
  */
 export function computeBlobId(idKey: Uint8Array | KeyObject, plain: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', secretKey(idKey)).update(plain).digest());
+  return new Uint8Array(blobIdHash(idKey).update(plain).digest());
 }
 
 /** `computeBlobId` over plaintext that arrives in pieces: `update` each, then `digest`. */

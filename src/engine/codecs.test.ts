@@ -4,13 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex } from './blob-index.ts';
-import {
-  BlobCompressor,
-  BlobDecompressor,
-  BlobStreamDecompressor,
-  compressBlob,
-  decompressBlob,
-} from './compression.ts';
+import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
 import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
@@ -85,11 +79,11 @@ describe('compression', () => {
   });
 
   it('streams a frame in pieces, rejects a wrong length or a damaged frame, and recovers after', () => {
-    const decompressor = new BlobStreamDecompressor();
+    const decompressor = new BlobDecompressor();
     const out = new Uint8Array(4096);
     const streamed = (frame: Uint8Array, length: number): Buffer => {
       const pieces: Uint8Array[] = [];
-      decompressor.decompress(frame, length, out, (piece) => {
+      decompressor.decompressInPieces(frame, length, out, (piece) => {
         expect(piece.byteLength).toBeLessThanOrEqual(out.byteLength);
         pieces.push(piece.slice());
       });
@@ -112,7 +106,7 @@ describe('compression', () => {
     expect(() => streamed(damaged, plain.byteLength)).toThrow(CorruptDataError);
     // A failure in the caller's hands surfaces as it is, and the next frame still works.
     expect(() =>
-      decompressor.decompress(frame, plain.byteLength, out, () => {
+      decompressor.decompressInPieces(frame, plain.byteLength, out, () => {
         throw new Error('disk full');
       }),
     ).toThrow('disk full');

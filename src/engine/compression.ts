@@ -36,36 +36,63 @@ interface NativeZstdHandle {
   reset(): void;
 }
 
-interface NativeStream {
-  readonly handle: NativeZstdHandle;
-  readonly state: Uint32Array;
-  error: Error | undefined;
-  /**
-   * True once the stream failed: Node then closes the handle at once (another write would
-   * abort the process) but emits the error only on the next tick.
-   */
-  readonly failed: () => boolean;
-}
+/**
+ * A node:zlib zstd stream driven through its native handle. When zstd fails, Node closes the
+ * handle at once but emits the error only on the next tick, and another write would abort
+ * the process: `write` notices, opens a fresh stream and throws. `reset` drops a frame left
+ * unfinished, so the next one starts clean.
+ */
+class ZstdStream {
+  readonly #create: () => object;
+  #engine!: { readonly destroyed: boolean };
+  #handle!: NativeZstdHandle;
+  /** After a write: output room left ([0]) and input left ([1]). */
+  state!: Uint32Array;
 
-function nativeStream(engine: object): NativeStream | undefined {
-  const internal = engine as {
-    _handle?: NativeZstdHandle;
-    _writeState?: Uint32Array;
-    readonly destroyed: boolean;
-    on(event: 'error', listener: (error: Error) => void): void;
-  };
-  if (typeof internal._handle?.writeSync !== 'function' || !(internal._writeState instanceof Uint32Array))
-    return undefined;
-  const stream: NativeStream = {
-    handle: internal._handle,
-    state: internal._writeState,
-    error: undefined,
-    failed: () => internal.destroyed,
-  };
-  internal.on('error', (error) => {
-    stream.error = error;
-  });
-  return stream;
+  private constructor(create: () => object, first: object) {
+    this.#create = create;
+    this.#attach(first);
+  }
+
+  /** A stream from `create`, or undefined when this Node's zlib streams lack the native handle. */
+  static open(create: () => object): ZstdStream | undefined {
+    const first = create() as { _handle?: { writeSync?: unknown }; _writeState?: unknown };
+    if (typeof first._handle?.writeSync !== 'function' || !(first._writeState instanceof Uint32Array)) return undefined;
+    return new ZstdStream(create, first);
+  }
+
+  #attach(created: object = this.#create()): void {
+    const engine = created as {
+      _handle: NativeZstdHandle;
+      _writeState: Uint32Array;
+      readonly destroyed: boolean;
+      on(event: 'error', listener: () => void): void;
+    };
+    // The error arrives after `write` has already thrown; it only has to be handled.
+    engine.on('error', () => undefined);
+    this.#engine = engine;
+    this.#handle = engine._handle;
+    this.state = engine._writeState;
+  }
+
+  write(
+    flush: number,
+    input: Uint8Array,
+    inOffset: number,
+    inLength: number,
+    out: Uint8Array,
+    outOffset: number,
+    outLength: number,
+  ): void {
+    this.#handle.writeSync(flush, input, inOffset, inLength, out, outOffset, outLength);
+    if (!this.#engine.destroyed) return;
+    this.#attach();
+    throw new Error('zstd rejected the data');
+  }
+
+  reset(): void {
+    this.#handle.reset();
+  }
 }
 
 /** zstd's worst-case frame size for `length` input bytes (`ZSTD_COMPRESSBOUND`). */
@@ -75,8 +102,8 @@ export function compressBound(length: number): number {
 }
 
 /**
- * Blobs at least this large (every chunk cut from a large file: the chunker's minimum is
- * 512 KiB) get a zstd context of their own. zstd sizes a context's tables and window for
+ * Blobs at least this large (every chunk cut from a large file with the default chunker
+ * parameters, whose minimum is 256 KiB) get a zstd context of their own. zstd sizes a context's tables and window for
  * each input; one context that alternated between small files and large chunks was
  * reallocated over and over, and ~40 MiB of fresh pages were faulted in per 1 GiB backup.
  */
@@ -89,9 +116,9 @@ const largeBlob = 256 * 1024;
  */
 export class BlobCompressor {
   readonly #level: number;
-  #small: NativeStream | undefined;
-  #large: NativeStream | undefined;
-  #sampler: NativeStream | undefined;
+  readonly #small: ZstdStream | undefined;
+  readonly #large: ZstdStream | undefined;
+  readonly #sampler: ZstdStream | undefined;
   #out = new Uint8Array(0);
   readonly #sample = new Uint8Array(3 * sampleSlice);
 
@@ -102,8 +129,8 @@ export class BlobCompressor {
     this.#sampler = this.#open(1);
   }
 
-  #open(level: number): NativeStream | undefined {
-    return nativeStream(
+  #open(level: number): ZstdStream | undefined {
+    return ZstdStream.open(() =>
       createZstdCompress({
         params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 0 },
       }),
@@ -114,7 +141,7 @@ export class BlobCompressor {
    * Compresses `input` into `target` (room for `compressBound` of it); returns the frame's
    * length, or -1 when it is longer than `limit`.
    */
-  #run(stream: NativeStream | undefined, level: number, input: Uint8Array, limit: number, target: Uint8Array): number {
+  #run(stream: ZstdStream | undefined, level: number, input: Uint8Array, limit: number, target: Uint8Array): number {
     const capacity = compressBound(input.byteLength);
     if (!stream) {
       const frame = zstdCompressSync(input, {
@@ -126,14 +153,13 @@ export class BlobCompressor {
     }
     // Room for the worst case: zstd then compresses the whole input in one pass straight
     // into the target. With less, it copies the input into its own window buffer first.
-    stream.handle.writeSync(constants.ZSTD_e_end, input, 0, input.byteLength, target, 0, capacity);
-    if (stream.error) throw stream.error;
+    stream.write(constants.ZSTD_e_end, input, 0, input.byteLength, target, 0, capacity);
     const availableOut = stream.state[0]!;
     const availableIn = stream.state[1]!;
     const produced = capacity - availableOut;
     if (availableOut === 0 || availableIn !== 0) {
       // The frame is unfinished (cannot happen within the bound): start the next one afresh.
-      stream.handle.reset();
+      stream.reset();
       return -1;
     }
     // Too large a frame: the data is incompressible.
@@ -169,54 +195,43 @@ export class BlobCompressor {
   }
 }
 
-/** Reusable zstd decompressor with output bounded by the expected plain length. */
+/**
+ * Reusable zstd decompressor with output bounded by the expected plain length: a frame must
+ * expand to exactly `plainLength` bytes, or `CorruptDataError` is thrown, so a hostile frame
+ * cannot balloon memory.
+ */
 export class BlobDecompressor {
-  #stream: NativeStream | undefined = nativeStream(createZstdDecompress());
+  readonly #stream = ZstdStream.open(() => createZstdDecompress());
 
-  /**
-   * Decompresses a frame that must expand to exactly `plainLength` bytes into `out` (or a
-   * new buffer); throws `CorruptDataError` otherwise, so a hostile frame cannot balloon memory.
-   */
+  /** Decompresses into `out` (or a new buffer) and returns the plain bytes. */
   decompress(frame: Uint8Array, plainLength: number, out?: Uint8Array): Uint8Array {
+    // One byte of room more than expected: a frame that is too long fills it.
     const target = out && out.byteLength >= plainLength + 1 ? out : new Uint8Array(plainLength + 1);
-    const stream = this.#stream;
-    if (!stream) {
-      const plain = decompressBlob(frame, plainLength);
-      target.set(plain);
-      return target.subarray(0, plainLength);
-    }
-    try {
-      stream.handle.writeSync(constants.ZSTD_e_end, frame, 0, frame.byteLength, target, 0, plainLength + 1);
-    } catch (error) {
-      this.#stream = nativeStream(createZstdDecompress());
-      throw new CorruptDataError('zstd frame does not decompress', { cause: error });
-    }
-    const produced = plainLength + 1 - stream.state[0]!;
-    if (stream.error || stream.failed() || produced !== plainLength || stream.state[1] !== 0) {
-      // Reopen: after an error or a partial frame the context is unusable.
-      this.#stream = nativeStream(createZstdDecompress());
-      throw new CorruptDataError('zstd frame does not decompress to the expected length', { cause: stream.error });
-    }
+    this.decompressInPieces(frame, plainLength, target, () => undefined);
     return target.subarray(0, plainLength);
   }
-}
 
-/**
- * Decompresses a frame that must expand to exactly `plainLength` bytes, handing the plain
- * bytes to `piece` in order, each a view of `out` valid during the call. A restore streams
- * blobs this way, so a worker needs one buffer of `out`'s size instead of one as large as
- * the largest blob. Throws `CorruptDataError` when the frame is damaged or its length is
- * wrong (after some pieces may have been handed over).
- */
-export class BlobStreamDecompressor {
-  #stream: NativeStream | undefined = nativeStream(createZstdDecompress());
-
-  decompress(frame: Uint8Array, plainLength: number, out: Uint8Array, piece: (bytes: Uint8Array) => void): void {
+  /**
+   * Decompresses into `out` in pieces, handing each to `piece` in order (a view of `out`
+   * valid during the call): a restore streams blobs this way, so a worker needs one buffer of
+   * `out`'s size instead of one as large as the largest blob. When `out` holds the whole
+   * blob, zstd decodes it in one pass. An error (the frame's, or one `piece` throws) may come
+   * after some pieces were handed over.
+   */
+  decompressInPieces(
+    frame: Uint8Array,
+    plainLength: number,
+    out: Uint8Array,
+    piece: (bytes: Uint8Array) => void,
+  ): void {
     const stream = this.#stream;
     if (!stream) {
       const plain = decompressBlob(frame, plainLength);
-      for (let start = 0; start < plain.byteLength; start += out.byteLength)
-        piece(plain.subarray(start, Math.min(plain.byteLength, start + out.byteLength)));
+      for (let start = 0; start < plain.byteLength; start += out.byteLength) {
+        const part = plain.subarray(start, Math.min(plain.byteLength, start + out.byteLength));
+        out.set(part);
+        piece(out.subarray(0, part.byteLength));
+      }
       return;
     }
     let consumed = 0;
@@ -226,8 +241,7 @@ export class BlobStreamDecompressor {
         const input = frame.byteLength - consumed;
         try {
           // Not ZSTD_e_end: Node fails a frame that does not end within one call's output.
-          stream.handle.writeSync(constants.ZSTD_e_continue, frame, consumed, input, out, 0, out.byteLength);
-          if (stream.error || stream.failed()) throw stream.error ?? new Error('zstd stream failed');
+          stream.write(constants.ZSTD_e_continue, frame, consumed, input, out, 0, out.byteLength);
         } catch (error) {
           throw new CorruptDataError('zstd frame does not decompress', { cause: error });
         }
@@ -242,8 +256,8 @@ export class BlobStreamDecompressor {
       }
       if (produced !== plainLength) throw new CorruptDataError('zstd frame is shorter than the blob length');
     } catch (error) {
-      // Reopen: after an error, or a frame left unfinished, the context is unusable.
-      this.#stream = nativeStream(createZstdDecompress());
+      // A frame left unfinished would run into the next one.
+      stream.reset();
       throw error;
     }
   }

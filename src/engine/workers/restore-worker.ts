@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { blobIdHash, computeBlobId } from '../blob-id.ts';
 import type { BlobLocation } from '../blob-index.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
-import { BlobStreamDecompressor } from '../compression.ts';
+import { BlobDecompressor } from '../compression.ts';
 import { CorruptDataError } from '../errors.ts';
 import { flagCompressed } from '../format.ts';
 import { openRecord, recordHeaderLength } from '../pack.ts';
@@ -30,7 +30,7 @@ const port = parentPort!;
  */
 const pieceSize = 1 << 20;
 const piece = new Uint8Array(pieceSize);
-const decompressor = new BlobStreamDecompressor();
+const decompressor = new BlobDecompressor();
 
 function writeAt(fd: number, data: Uint8Array, position: number): void {
   let written = 0;
@@ -51,7 +51,7 @@ function restoreBlob(location: BlobLocation, payload: Uint8Array, destinations: 
     if ((location.flags & flagCompressed) !== 0) {
       const id = blobIdHash(setup.idKey);
       let position = 0;
-      decompressor.decompress(payload, location.plainLength, piece, (bytes) => {
+      decompressor.decompressInPieces(payload, location.plainLength, piece, (bytes) => {
         id.update(bytes);
         for (const [i, fd] of fds.entries()) writeAt(fd, bytes, destinations[i]!.offset + position);
         position += bytes.byteLength;

@@ -1,6 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { aeadOverhead, open, sealInto } from './aead.ts';
 import { bytesEqual } from './bytes.ts';
+import { compressBound } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { type BlobType, blobTypeData, blobTypeTree, flagCompressed, idLength } from './format.ts';
 
@@ -33,6 +34,14 @@ export interface PackedBlob {
   readonly plainLength: number;
   /** Length of the sealed payload (nonce ‖ ciphertext ‖ tag). */
   readonly storedLength: number;
+}
+
+/**
+ * Room a record of `plainLength` plain bytes may need while it is built in place: zstd's
+ * worst case for the payload (`compressBound`) plus the record header and AEAD overhead.
+ */
+export function recordBound(plainLength: number): number {
+  return recordHeaderLength + compressBound(plainLength) + aeadOverhead;
 }
 
 /** Bytes a blob with `payloadLength` bytes of (possibly compressed) plaintext occupies in a pack, trailer included. */

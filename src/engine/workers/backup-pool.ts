@@ -1,10 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { aeadOverhead } from '../aead.ts';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
-import { compressBound } from '../compression.ts';
-import { recordHeaderLength } from '../pack.ts';
+import { recordBound } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 import type {
   BackupWorkerData,
@@ -111,9 +109,8 @@ export class BackupPool {
     if (this.#workers.length > 0) return;
     // The index filter only serves the workers: a backup that reads no file never builds it.
     this.#index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
-    // Room for the largest record as a worker builds it: a max-size chunk compressed in place
-    // (zstd's worst case), with its header and AEAD overhead.
-    const slotBytes = recordHeaderLength + compressBound(this.#setup.chunker.maxSize) + aeadOverhead;
+    // Room for the largest record as a worker builds it: a max-size chunk compressed in place.
+    const slotBytes = recordBound(this.#setup.chunker.maxSize);
     for (let i = 0; i < this.#workerCount; i++) {
       // Shared, not transferred: records cross to the main thread without a copy and without
       // the external-memory accounting of transferred buffers, which set off a full

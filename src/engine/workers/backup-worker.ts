@@ -1,11 +1,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { nonceLength, tagLength } from '../aead.ts';
+import { nonceLength } from '../aead.ts';
 import { computeBlobId } from '../blob-id.ts';
 import { Chunker } from '../chunker.ts';
-import { BlobCompressor, compressBound } from '../compression.ts';
+import { BlobCompressor } from '../compression.ts';
 import { blobTypeData, flagCompressed } from '../format.ts';
-import { recordHeaderLength, sealRecord } from '../pack.ts';
+import { recordBound, recordHeaderLength, sealRecord } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 import type { BackupWorkerData, FileOutcome, FileTask, FromBackupWorker, ToBackupWorker } from './backup-messages.ts';
 import { noteProcessed } from './garbage.ts';
@@ -70,21 +70,21 @@ async function takeSlot(): Promise<number> {
 }
 
 /**
- * The record buffer being filled. Records travel to the main thread several to a message
- * (a message and its way back cost ~30–45 µs each, and a backup seals a record per new file
- * of a tree of small files); a buffer is sent once it holds `recordBatchBytes`, when the
- * next record does not fit, or when the pending chunks are flushed.
+ * The record slot being filled (-1: none), the bytes in it and where each record in it ends.
+ * Records travel to the main thread several to a message (a message and its way back cost
+ * ~30–45 µs each, and a backup seals a record per new file of a tree of small files); a slot
+ * is sent once it holds `recordBatchBytes`, when the next record may not fit, or when the
+ * pending chunks are flushed.
  */
 let recordSlot = -1;
-let recordBuffer: Uint8Array | undefined;
 let recordBytes = 0;
 let recordEnds: number[] = [];
 const recordBatchBytes = 1024 * 1024;
 
 function sendRecords(): void {
-  if (!recordBuffer || recordEnds.length === 0) return;
+  if (recordSlot < 0 || recordEnds.length === 0) return;
   send({ kind: 'records', slot: recordSlot, length: recordBytes, ends: recordEnds });
-  recordBuffer = undefined;
+  recordSlot = -1;
   recordBytes = 0;
   recordEnds = [];
 }
@@ -93,13 +93,9 @@ async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
   // Room for the record in the worst case, so the blob is compressed straight into the slot
   // where it is then sealed in place: a buffer of the compressor's own, grown to the largest
   // frame, cost each worker up to a max-size chunk of memory and a copy of every frame.
-  const worst = recordHeaderLength + nonceLength + compressBound(plain.byteLength) + tagLength;
-  if (recordBuffer && recordBytes + worst > recordBuffer.byteLength) sendRecords();
-  if (!recordBuffer) {
-    recordSlot = await takeSlot();
-    recordBuffer = slots[recordSlot]!;
-  }
-  const record = recordBuffer.subarray(recordBytes);
+  if (recordSlot >= 0 && recordBytes + recordBound(plain.byteLength) > slots[recordSlot]!.byteLength) sendRecords();
+  if (recordSlot < 0) recordSlot = await takeSlot();
+  const record = slots[recordSlot]!.subarray(recordBytes);
   const payloadAt = recordHeaderLength + nonceLength;
   const compressed = compressor.compressInto(plain, record.subarray(payloadAt));
   const payload = compressed >= 0 ? record.subarray(payloadAt, payloadAt + compressed) : plain;

@@ -138,6 +138,12 @@ class BlobWrites {
     this.destinationNext.push(this.firstDestination[blob]!);
     this.firstDestination[blob] = destination;
   }
+
+  /** Calls `visit` with each destination of blob `blob`: a file number and an offset in it. */
+  forEachDestination(blob: number, visit: (file: number, offset: number) => void): void {
+    for (let at = this.firstDestination[blob]!; at >= 0; at = this.destinationNext[at]!)
+      visit(this.destinationFiles[at]!, this.destinationOffsets[at]!);
+  }
 }
 
 /** A byte range of one pack and the blobs (numbers in `BlobWrites`) to restore from it. */
@@ -248,9 +254,9 @@ export async function restore(
     }
     const inFreshFolder = (path: string): boolean => freshFolders.has(posix.dirname(path));
 
-    // Per file: blob writes left; 0 once finished, or `removalFailed`, or `finishAtEnd` for a
-    // file with a missing blob (its other blobs are written, then its size and metadata).
-    const removalFailed = -2;
+    // Per file: blob writes left; 0 once finished or when it cannot be restored (its old file
+    // stays), or `finishAtEnd` for a file with a missing blob (its other blobs are written,
+    // then its size and metadata).
     const finishAtEnd = -1;
     const writesLeft = new Int32Array(files.count);
     /** Files of exactly one blob: the worker that writes it also finishes the file. */
@@ -272,7 +278,6 @@ export async function restore(
         if (!inFreshFolder(inSnapshot(path))) rmSync(path, { force: true });
       } catch (error) {
         failures.push({ path: inSnapshot(path), error: (error as Error).message });
-        writesLeft[file] = removalFailed;
         continue;
       }
       restoredCount += 1;
@@ -478,21 +483,16 @@ async function restoreContent(
   if (tasks.length === 0) return 0;
   /** Calls `visit` with each destination (file number) of the task's blobs, blob by blob. */
   const forEachFile = (task: RangeTask, visit: (file: number, blob: number) => void): void => {
-    for (const blob of task.blobs) {
-      for (let at = writes.firstDestination[blob]!; at >= 0; at = writes.destinationNext[at]!)
-        visit(writes.destinationFiles[at]!, blob);
-    }
+    for (const blob of task.blobs) writes.forEachDestination(blob, (file) => visit(file, blob));
   };
   /** The task as a worker takes it; its objects live only until it is posted. */
   const taskBlobs = (task: RangeTask): RestoreTask['blobs'] =>
     task.blobs.map((blob) => {
       const destinations: Destination[] = [];
-      for (let at = writes.firstDestination[blob]!; at >= 0; at = writes.destinationNext[at]!) {
-        const file = writes.destinationFiles[at]!;
+      writes.forEachDestination(blob, (file, offset) => {
         const path = files.paths[file]!;
-        const offset = writes.destinationOffsets[at]!;
         destinations.push(singleWrite[file] === 1 ? { path, offset, finish: files.finishes[file]! } : { path, offset });
-      }
+      });
       return { location: index.at(writes.entries[blob]!), destinations };
     });
 

@@ -75,16 +75,9 @@ class ZstdStream {
     this.state = engine._writeState;
   }
 
-  write(
-    flush: number,
-    input: Uint8Array,
-    inOffset: number,
-    inLength: number,
-    out: Uint8Array,
-    outOffset: number,
-    outLength: number,
-  ): void {
-    this.#handle.writeSync(flush, input, inOffset, inLength, out, outOffset, outLength);
+  /** The handle's `writeSync` (flush, input, offset, length, output, offset, length). */
+  write(...args: Parameters<NativeZstdHandle['writeSync']>): void {
+    this.#handle.writeSync(...args);
     if (!this.#engine.destroyed) return;
     this.#attach();
     throw new Error('zstd rejected the data');

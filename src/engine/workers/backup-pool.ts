@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BlobIndex } from '../blob-index.ts';
 import { toHex } from '../bytes.ts';
+import { ReadAhead } from '../fs/read-ahead.ts';
 import { recordBound } from '../pack.ts';
 import type { Extent } from '../tree.ts';
 import type {
@@ -81,6 +82,7 @@ export class BackupPool {
   #queuedFiles = 0;
   #capacityWaiters: (() => void)[] = [];
   #failure: Error | undefined;
+  readonly #readAhead = new ReadAhead();
 
   readonly #setup: BackupWorkerSetup;
   readonly #workerCount: number;
@@ -264,6 +266,8 @@ export class BackupPool {
     }
     if (this.#failure) throw this.#failure;
     this.#queuedFiles += 1;
+    // Whole small files only: a segment's file is large, and the kernel reads ahead in it.
+    if (task.from === undefined) this.#readAhead.add(task.path, size);
     const outcome = new Promise<FileOutcome>((resolve, reject) => {
       const file = { task, size, resolve, reject };
       if (size > smallFileLimit) {
@@ -313,7 +317,7 @@ export class BackupPool {
 
   /** Stops the workers (after `finish`, or to abandon a failed run). */
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((state) => state.worker.terminate()));
+    await Promise.all([...this.#workers.map((state) => state.worker.terminate()), this.#readAhead.settled()]);
   }
 }
 

@@ -1,0 +1,72 @@
+import { closeSync, openSync, read } from 'node:fs';
+
+/** Files up to this size are read ahead whole; larger ones are left to the kernel's read-ahead. */
+export const readAheadLimit = 1024 * 1024;
+/** Reads in flight at once; the CLI gives libuv's pool as many threads (bin/coffer.js). */
+export const readsInFlight = 16;
+
+/**
+ * Reads small files into the page cache shortly before the backup workers read them, several
+ * at a time on libuv's pool. A worker reads its files one after another, so every cold small
+ * file was a wait on the disk; with reads in flight together the disk serves them in
+ * parallel and the workers find the bytes cached (docs/decisions/0019-backup-read-ahead.md).
+ * The file is opened synchronously (its inode is cached: the walk has just `lstat`ed it), so
+ * each file costs the main thread one callback. The bytes land in a scratch buffer nobody
+ * reads; a file that cannot be opened or read is skipped here and reported by the worker.
+ */
+export class ReadAhead {
+  #scratch: Buffer | undefined;
+  readonly #queue: string[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
+
+  /** Queues `path` (of `size` bytes) unless it is empty or larger than `readAheadLimit`. */
+  add(path: string, size: number): void {
+    if (size === 0 || size > readAheadLimit) return;
+    this.#queue.push(path);
+    this.#pump();
+  }
+
+  /** Resolves once every queued read has finished. */
+  settled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#idle = resolve));
+  }
+
+  #pump(): void {
+    while (this.#inFlight < readsInFlight && this.#head < this.#queue.length) {
+      const path = this.#queue[this.#head]!;
+      this.#head += 1;
+      if (this.#head === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#head = 0;
+      }
+      this.#warm(path);
+    }
+    if (this.#inFlight === 0) {
+      this.#idle?.();
+      this.#idle = undefined;
+    }
+  }
+
+  #warm(path: string): void {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return;
+    }
+    this.#scratch ??= Buffer.allocUnsafe(readAheadLimit);
+    this.#inFlight += 1;
+    read(fd, this.#scratch, 0, readAheadLimit, 0, () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // A read-only descriptor whose bytes nobody uses: nothing is lost.
+      }
+      this.#inFlight -= 1;
+      this.#pump();
+    });
+  }
+}

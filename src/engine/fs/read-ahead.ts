@@ -1,7 +1,12 @@
 import { closeSync, openSync, read } from 'node:fs';
 
-/** Files up to this size are read ahead whole; larger ones are left to the kernel's read-ahead. */
+/** Files up to this size are read ahead; larger ones are left to the kernel's read-ahead. */
 export const readAheadLimit = 1024 * 1024;
+/**
+ * Bytes read at the start of a file: all of most small files. Of a larger one the kernel,
+ * seeing a read from the start, reads ahead further by itself.
+ */
+const scratchBytes = 256 * 1024;
 /** Reads in flight at once; the CLI gives libuv's pool as many threads (bin/coffer.js). */
 export const readsInFlight = 16;
 
@@ -57,9 +62,9 @@ export class ReadAhead {
     } catch {
       return;
     }
-    this.#scratch ??= Buffer.allocUnsafe(readAheadLimit);
+    this.#scratch ??= Buffer.allocUnsafe(scratchBytes);
     this.#inFlight += 1;
-    read(fd, this.#scratch, 0, readAheadLimit, 0, () => {
+    read(fd, this.#scratch, 0, scratchBytes, 0, () => {
       try {
         closeSync(fd);
       } catch {

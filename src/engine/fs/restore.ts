@@ -61,9 +61,11 @@ interface Planned {
 const mergeGap = 1024 * 1024;
 const maxRange = 4 * 1024 * 1024;
 /**
- * Ranges read ahead of the workers, beyond one per worker. With one, each worker waited
- * 0.6–1 s of a 1 GiB cold restore for its next range; with three ranges of 4 MiB (instead
- * of one of 8 MiB, so the same memory), 0.2–0.4 s (docs/decisions/0017).
+ * Ranges read ahead of the workers, beyond one per worker: the restore reads through this
+ * many read lanes plus one per worker, each with its buffer. With one range ahead, each worker
+ * waited 0.6–1 s of a 1 GiB cold restore for its next range; with three ranges of 4 MiB
+ * (instead of one of 8 MiB, so the same memory), 0.2–0.4 s (docs/decisions/0017); with the
+ * lanes reading at once instead of one after another, less again (docs/decisions/0019).
  */
 const rangesAhead = 3;
 
@@ -497,29 +499,40 @@ async function restoreContent(
     });
 
   let bytesWritten = 0;
-  // One read buffer per task in flight, each sized for the largest range and reused: buffers
-  // of varying sizes, dropped when too small, stayed resident until the next full GC
-  // (60–70 MiB of a 1 GiB restore). Untouched pages of a buffer cost nothing.
-  const capacity = tasks.reduce((largest, task) => Math.max(largest, task.length), 0);
-  const spare: ArrayBuffer[] = [];
+  const busy = new Map<Worker, number>(workers.map((worker) => [worker, 0]));
+  const pending = new Map<
+    number,
+    { worker: Worker; resolve(reply: FromRestoreWorker): void; reject(error: Error): void }
+  >();
+  const onError = (worker: Worker) => (error: Error) => {
+    // A worker that died answers none of its tasks: their lanes fail with its error.
+    for (const [taskId, task] of pending) {
+      if (task.worker !== worker) continue;
+      pending.delete(taskId);
+      task.reject(error);
+    }
+  };
+  const errorListeners = workers.map(onError);
   const creating = createFilesAhead(tasks, files, forEachFile);
   try {
-    const busy = new Map<Worker, number>(workers.map((worker) => [worker, 0]));
-    const pending = new Map<number, (reply: FromRestoreWorker) => void>();
-    for (const worker of workers) {
+    for (const [i, worker] of workers.entries()) {
       worker.on('message', (reply: FromRestoreWorker) => {
         busy.set(worker, busy.get(worker)! - 1);
-        pending.get(reply.taskId)?.(reply);
+        pending.get(reply.taskId)?.resolve(reply);
         pending.delete(reply.taskId);
       });
+      worker.on('error', errorListeners[i]!);
     }
+    // Read lanes, each with one buffer sized for the largest range and reused (buffers of
+    // varying sizes, dropped when too small, stayed resident until the next full GC: 60–70
+    // MiB of a 1 GiB restore; untouched pages of a buffer cost nothing). A lane reads its
+    // next range while the others' ranges are with the workers or being read: with one read
+    // at a time, each worker sat idle 0.4–1.0 s of a cold 1 GiB restore (docs/decisions/0019).
+    const capacity = tasks.reduce((largest, task) => Math.max(largest, task.length), 0);
+    let nextTask = 0;
     let nextId = 1;
-    const inFlight = new Set<Promise<void>>();
-    for (const task of tasks) {
-      while (inFlight.size >= workers.length + rangesAhead) await Promise.race(inFlight);
-      if (errors.length > 0) throw errors[0];
+    const runTask = async (task: RangeTask, buffer: ArrayBuffer): Promise<ArrayBuffer> => {
       const packId = index.packIdOf(task.packNumber);
-      const buffer = spare.pop() ?? new ArrayBuffer(capacity);
       let bytes: Uint8Array;
       try {
         bytes = await repository.store.get(packKey(packId), {
@@ -528,47 +541,51 @@ async function restoreContent(
           into: new Uint8Array(buffer),
         });
       } catch (error) {
-        spare.push(buffer);
         forEachFile(task, (file) => {
           failures.push({ path: inSnapshot(files.paths[file]!), error: `pack ${packId}: ${(error as Error).message}` });
           written(file, true);
         });
-        continue;
+        return buffer;
       }
+      if (errors.length > 0) return buffer;
       const worker = [...busy.entries()].reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
       busy.set(worker, busy.get(worker)! + 1);
       const taskId = nextId++;
-      const done = new Promise<void>((resolve) => {
-        pending.set(taskId, (reply) => {
-          bytesWritten += reply.bytesWritten;
-          progress.bytes += reply.bytesWritten;
-          spare.push(reply.buffer);
-          const failedBlobs = new Set<string>();
-          for (const failure of reply.failures) {
-            failedBlobs.add(failure.blobId);
-            for (const path of failure.paths) {
-              failures.push({ path: inSnapshot(path), error: `blob ${failure.blobId}: ${failure.error}` });
-            }
-          }
-          forEachFile(task, (file, blob) => {
-            const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(index.at(writes.entries[blob]!).id));
-            written(file, failed);
-          });
-          resolve();
-        });
-      });
-      inFlight.add(done);
-      void done.then(() => inFlight.delete(done));
+      const reply = new Promise<FromRestoreWorker>((resolve, reject) =>
+        pending.set(taskId, { worker, resolve, reject }),
+      );
       worker.postMessage(
         { kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: taskBlobs(task) } },
         [bytes.buffer as ArrayBuffer],
       );
-    }
-    await Promise.all(inFlight);
+      const { bytesWritten: taskBytes, failures: taskFailures, buffer: returned } = await reply;
+      bytesWritten += taskBytes;
+      progress.bytes += taskBytes;
+      const failedBlobs = new Set<string>();
+      for (const failure of taskFailures) {
+        failedBlobs.add(failure.blobId);
+        for (const path of failure.paths) {
+          failures.push({ path: inSnapshot(path), error: `blob ${failure.blobId}: ${failure.error}` });
+        }
+      }
+      forEachFile(task, (file, blob) => {
+        const failed = failedBlobs.size > 0 && failedBlobs.has(toHex(index.at(writes.entries[blob]!).id));
+        written(file, failed);
+      });
+      return returned;
+    };
+    const lane = async (): Promise<void> => {
+      let buffer = new ArrayBuffer(capacity);
+      while (nextTask < tasks.length && errors.length === 0) buffer = await runTask(tasks[nextTask++]!, buffer);
+    };
+    await Promise.all(Array.from({ length: Math.min(tasks.length, workers.length + rangesAhead) }, lane));
     if (errors.length > 0) throw errors[0];
   } finally {
     creating.stop();
-    for (const worker of workers) worker.removeAllListeners('message');
+    for (const [i, worker] of workers.entries()) {
+      worker.removeAllListeners('message');
+      worker.off('error', errorListeners[i]!);
+    }
   }
   return bytesWritten;
 }

@@ -108,12 +108,15 @@ export class ByteWriter {
 export class ByteReader {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
+  /** The same bytes as a Buffer, whose `toString(…, start, end)` decodes without a copy. */
+  readonly #text: Buffer;
   readonly #what: string;
   offset = 0;
 
   constructor(bytes: Uint8Array, what: string) {
     this.#bytes = bytes;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#what = what;
   }
 
@@ -181,7 +184,8 @@ export class ByteReader {
   }
 
   string(maximum = 1 << 16): string {
-    return Buffer.from(this.lengthPrefixed(maximum)).toString('utf8');
+    const { byteLength } = this.lengthPrefixed(maximum);
+    return this.#text.toString('utf8', this.offset - byteLength, this.offset);
   }
 
   /** Throws unless every byte was consumed. */

@@ -291,6 +291,17 @@ describe('tree', () => {
       { numRuns: 200 },
     );
   });
+
+  it('decodes a tree that sits inside a larger buffer (names read in place, not copied)', () => {
+    // Multi-byte names, so a wrong offset or length cannot decode to the same text by chance.
+    const entries = fc
+      .sample(entryArbitrary, 5)
+      .map((entry, i) => ({ ...entry, name: `${i}-ünï-日本-${i}`, user: `ü${i}`, group: '日本' }));
+    const encoded = encodeTree(entries);
+    const host = new Uint8Array(encoded.byteLength + 13).fill(0xff);
+    host.set(encoded, 7);
+    expect(decodeTree(host.subarray(7, 7 + encoded.byteLength))).toEqual(entries);
+  });
 });
 
 describe('snapshot', () => {

@@ -60,6 +60,36 @@ describe('FsBlobStore', () => {
     expect(await store.head('data/ab/abcd')).toBeUndefined();
   });
 
+  it('lists many folders (read several at a time) with sizes, by prefix, and stops early cleanly', async () => {
+    const expected: string[] = [];
+    for (let folder = 0; folder < 20; folder++) {
+      const name = folder.toString(16).padStart(2, '0');
+      for (let file = 0; file < 3; file++) {
+        const key = `data/${name}/${name}${file}`;
+        await store.put(key, new Uint8Array(folder * 3 + file));
+        expected.push(`${key}:${folder * 3 + file}`);
+      }
+    }
+    await store.put('data/loose', new Uint8Array(5));
+    const listed: string[] = [];
+    for await (const info of store.list('data/')) listed.push(`${info.key}:${info.size}`);
+    expect(listed.sort()).toEqual([...expected, 'data/loose:5'].sort());
+    const inFolder: string[] = [];
+    for await (const info of store.list('data/0a/0a1')) inFolder.push(info.key);
+    expect(inFolder).toEqual(['data/0a/0a1']);
+    // Folders read ahead of a consumer that stops early must not fail later.
+    let first: string | undefined;
+    for await (const info of store.list('data/')) {
+      first = info.key;
+      break;
+    }
+    expect(first).toBeDefined();
+    await rm(join(root, 'data'), { recursive: true, force: true });
+    const none: string[] = [];
+    for await (const info of store.list('data/')) none.push(info.key);
+    expect(none).toEqual([]);
+  });
+
   it('asks writers for two puts in flight when every put waits for its fsync', () => {
     expect(new FsBlobStore(root).writesInFlight).toBe(2);
     expect(new FsBlobStore(root, { durable: false }).writesInFlight).toBe(1);

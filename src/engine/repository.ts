@@ -123,6 +123,9 @@ export async function openRepository(store: BlobStore, secret: SlotSecret): Prom
   throw new WrongPasswordError();
 }
 
+/** Index files read at once while loading the index. */
+const indexFilesAhead = 4;
+
 /** Cache of whole tree packs: trees are small and read over and over. */
 const treePackCacheBytes = 64 * 1024 * 1024;
 
@@ -178,16 +181,30 @@ export class Repository {
     this.indexFiles.clear();
     this.indexedPacks.clear();
     const damaged: { key: string; error: string }[] = [];
-    for await (const info of this.store.list(indexPrefix)) {
-      const id = info.key.slice(indexPrefix.length);
+    const keys: string[] = [];
+    for await (const info of this.store.list(indexPrefix)) keys.push(info.key);
+    // A few files are read ahead while the one before is decoded (each read waits on a disk
+    // or a network round trip); a failed read surfaces when its turn comes.
+    const reads: (Promise<Uint8Array> | undefined)[] = [];
+    const readAhead = (next: number): void => {
+      while (reads.length < next + indexFilesAhead && reads.length < keys.length) {
+        const read = this.store.get(keys[reads.length]!);
+        read.catch(() => undefined);
+        reads.push(read);
+      }
+    };
+    for (const [i, key] of keys.entries()) {
+      readAhead(i);
+      const id = key.slice(indexPrefix.length);
       try {
-        const packs = decodeIndexFile(await this.store.get(info.key), id);
+        const packs = decodeIndexFile(await reads[i]!, id);
         this.addIndexedPacks(packs);
         this.indexFiles.add(id);
       } catch (error) {
         if (isBlobNotFound(error)) continue;
-        damaged.push({ key: info.key, error: (error as Error).message });
+        damaged.push({ key, error: (error as Error).message });
       }
+      reads[i] = undefined;
     }
     return { damaged };
   }

@@ -46,7 +46,7 @@ describe('restore worker', () => {
     range.set(first.bytes, 0);
     range.set(second.bytes, first.bytes.byteLength);
     const rangeLength = range.byteLength;
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => join(directory, name));
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => join(directory, name));
     writeFileSync(c!, 'old content');
     const finish = { size: other.byteLength, mode: 0o640, uid: 0, gid: 0, chown: false, mtime: 1_000_000 };
     const task: RestoreTask = {
@@ -59,6 +59,8 @@ describe('restore worker', () => {
           destinations: [
             { path: a!, offset: 0, finish: { ...finish, size: good.byteLength } },
             { path: b!, offset: 5 },
+            // The file's only blob, followed by a zero run: the worker extends it to its size.
+            { path: d!, offset: 0, finish: { ...finish, size: good.byteLength + 70_000 } },
           ],
         },
         { location: second.location, destinations: [{ path: c!, offset: 0, finish }] },
@@ -77,7 +79,11 @@ describe('restore worker', () => {
       expect(statSync(a!).mode & 0o777).toBe(0o640);
       expect(statSync(a!).mtimeMs).toBe(1_000_000_000);
       expect(Buffer.from(readFileSync(b!).subarray(5)).equals(Buffer.from(good))).toBe(true);
-      expect(reply.bytesWritten).toBe(2 * good.byteLength);
+      const extended = readFileSync(d!);
+      expect(extended.byteLength).toBe(good.byteLength + 70_000);
+      expect(Buffer.from(extended.subarray(0, good.byteLength)).equals(Buffer.from(good))).toBe(true);
+      expect(extended.subarray(good.byteLength).every((byte) => byte === 0)).toBe(true);
+      expect(reply.bytesWritten).toBe(3 * good.byteLength);
       expect(reply.failures).toEqual([
         { blobId: Buffer.from(second.location.id).toString('hex'), error: 'blob does not match its ID', paths: [c] },
       ]);

@@ -64,9 +64,11 @@ function restoreBlob(location: BlobLocation, payload: Uint8Array, destinations: 
     }
     if (!matches) throw new CorruptDataError('blob does not match its ID');
     for (const [i, fd] of fds.entries()) {
-      const { finish } = destinations[i]!;
+      const { finish, offset } = destinations[i]!;
       if (!finish) continue;
-      ftruncateSync(fd, finish.size);
+      // The file is new (an old one was removed first): it already has its size unless zeros
+      // follow this blob (~5 µs a file otherwise, most of a restore's files).
+      if (finish.size !== offset + location.plainLength) ftruncateSync(fd, finish.size);
       if (finish.chown) fchownSync(fd, finish.uid, finish.gid);
       fchmodSync(fd, finish.mode);
       futimesSync(fd, finish.mtime, finish.mtime);

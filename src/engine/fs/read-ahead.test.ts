@@ -47,7 +47,7 @@ describe('ReadAhead', () => {
     for (const path of paths) writeFileSync(path, `content of ${path}`);
     const readAhead = new ReadAhead();
     for (const path of paths) readAhead.add(path, 100);
-    await readAhead.settled();
+    await Promise.all([readAhead.settled(), readAhead.settled()]);
     expect(reads.started).toEqual(paths);
     expect(reads.maxInFlight).toBe(readsInFlight);
     expect(reads.inFlight).toBe(0);

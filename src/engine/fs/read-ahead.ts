@@ -14,7 +14,7 @@ export const readsInFlight = 16;
  * Reads small files into the page cache shortly before the backup workers read them, several
  * at a time on libuv's pool. A worker reads its files one after another, so every cold small
  * file was a wait on the disk; with reads in flight together the disk serves them in
- * parallel and the workers find the bytes cached (docs/decisions/0019-backup-read-ahead.md).
+ * parallel and the workers find the bytes cached (docs/decisions/0019-engine-reads-in-parallel.md).
  * The file is opened synchronously (its inode is cached: the walk has just `lstat`ed it), so
  * each file costs the main thread one callback. The bytes land in a scratch buffer nobody
  * reads; a file that cannot be opened or read is skipped here and reported by the worker.
@@ -24,7 +24,7 @@ export class ReadAhead {
   readonly #queue: string[] = [];
   #head = 0;
   #inFlight = 0;
-  #idle: (() => void) | undefined;
+  #idle: (() => void)[] = [];
 
   /** Queues `path` (of `size` bytes) unless it is empty or larger than `readAheadLimit`. */
   add(path: string, size: number): void {
@@ -36,7 +36,7 @@ export class ReadAhead {
   /** Resolves once every queued read has finished. */
   settled(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.#idle = resolve));
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   #pump(): void {
@@ -50,8 +50,9 @@ export class ReadAhead {
       this.#warm(path);
     }
     if (this.#inFlight === 0) {
-      this.#idle?.();
-      this.#idle = undefined;
+      const waiting = this.#idle;
+      this.#idle = [];
+      for (const resolve of waiting) resolve();
     }
   }
 

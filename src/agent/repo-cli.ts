@@ -141,11 +141,28 @@ export function registerRepoCommands(program: Command): Command {
           host?: string;
         },
       ) => {
-        const { backup, scanTotals, startBackupScan } = await loadEngine();
+        const { backup, openRepository, prepareBackup, scanTotals, startBackupScan } = await loadEngine();
         const excludes = [...(options.exclude ?? []), ...splitList(process.env['COFFER_EXCLUDE'])];
-        // Folders are listed while the key is derived (argon2id runs on another thread).
+        // Folders are listed, the lock taken and the index read while the key is derived
+        // (argon2id runs on another thread); none of them needs the key.
         const scan = startBackupScan(paths, excludes);
-        const repository = await openRepo(options);
+        const password = await readPassword({ passwordFile: options.passwordFile });
+        const store = await openStore(options);
+        const environment = await lockEnvironment();
+        const preparing = prepareBackup(store, environment);
+        // Its failure (the repository is locked) is reported below, once the key is derived.
+        preparing.catch(() => undefined);
+        let repository: Repository;
+        try {
+          repository = await openRepository(store, { passphrase: password });
+        } catch (error) {
+          // A wrong passphrase: the lock goes (and an error taking it is the lesser news).
+          await preparing.then(
+            (prepared) => prepared.lock.release(),
+            () => undefined,
+          );
+          throw error;
+        }
         const progress = { files: 0, bytes: 0 };
         const bar = startProgress(progress, process.stderr.isTTY ? scanTotals(paths, excludes) : undefined);
         let result: Awaited<ReturnType<typeof backup>>;
@@ -157,9 +174,10 @@ export function registerRepoCommands(program: Command): Command {
             force: options.force ?? false,
             ...(options.parent ? { parent: options.parent } : {}),
             ...(options.host ? { hostname: options.host } : {}),
-            lockEnvironment: await lockEnvironment(),
+            lockEnvironment: environment,
             progress,
             scan,
+            prepared: await preparing,
           });
         } finally {
           bar.stop();

@@ -30,6 +30,8 @@ export {
   type BackupResult,
   type BackupWarning,
   backup,
+  type PreparedBackup,
+  prepareBackup,
   startBackupScan,
 } from './fs/backup.ts';
 export { type RestoreFailure, type RestoreOptions, type RestoreResult, restore } from './fs/restore.ts';

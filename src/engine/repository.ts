@@ -163,58 +163,28 @@ export class Repository {
   }
 
   /** Takes a repository lock (see locks.ts), retrying for up to `waitMs` on conflicts. */
-  async lock(operation: string, exclusive: boolean, environment: LockEnvironment, waitMs = 0): Promise<HeldLock> {
-    const deadline = environment.now() + waitMs;
-    for (;;) {
-      try {
-        return await acquireLock(this.store, operation, exclusive, environment);
-      } catch (error) {
-        if (environment.now() >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
-      }
-    }
+  lock(operation: string, exclusive: boolean, environment: LockEnvironment, waitMs = 0): Promise<HeldLock> {
+    return lockStore(this.store, operation, exclusive, environment, waitMs);
   }
 
   /** Loads every index file into a fresh in-memory index. Unreadable index files are reported, not fatal. */
   async loadIndex(): Promise<{ damaged: { key: string; error: string }[] }> {
-    this.index = new BlobIndex();
+    return this.useIndex(await readIndex(this.store));
+  }
+
+  /** Takes an index read from this repository's store (`readIndex`) as its in-memory index. */
+  useIndex(loaded: LoadedIndex): { damaged: { key: string; error: string }[] } {
+    this.index = loaded.index;
     this.indexFiles.clear();
+    for (const id of loaded.indexFiles) this.indexFiles.add(id);
     this.indexedPacks.clear();
-    const damaged: { key: string; error: string }[] = [];
-    const keys: string[] = [];
-    for await (const info of this.store.list(indexPrefix)) keys.push(info.key);
-    // A few files are read ahead while the one before is decoded (each read waits on a disk
-    // or a network round trip); a failed read surfaces when its turn comes.
-    const reads: (Promise<Uint8Array> | undefined)[] = [];
-    const readAhead = (next: number): void => {
-      while (reads.length < next + indexFilesAhead && reads.length < keys.length) {
-        const read = this.store.get(keys[reads.length]!);
-        read.catch(() => undefined);
-        reads.push(read);
-      }
-    };
-    for (const [i, key] of keys.entries()) {
-      readAhead(i);
-      const id = key.slice(indexPrefix.length);
-      try {
-        const packs = decodeIndexFile(await reads[i]!, id);
-        this.addIndexedPacks(packs);
-        this.indexFiles.add(id);
-      } catch (error) {
-        if (isBlobNotFound(error)) continue;
-        damaged.push({ key, error: (error as Error).message });
-      }
-      reads[i] = undefined;
-    }
-    return { damaged };
+    for (const [packId, pack] of loaded.indexedPacks) this.indexedPacks.set(packId, pack);
+    return { damaged: loaded.damaged };
   }
 
   /** Adds packs to the in-memory index. */
   addIndexedPacks(packs: readonly IndexedPack[]): void {
-    for (const pack of packs) {
-      this.indexedPacks.set(pack.packId, { type: pack.type, size: pack.size });
-      for (const blob of pack.blobs) this.index.add(pack.packId, blob);
-    }
+    addPacks(this.index, this.indexedPacks, packs);
   }
 
   /** Writes an index file listing `packs` and returns its ID. */
@@ -409,4 +379,82 @@ export class Repository {
   async deleteSnapshot(id: string): Promise<void> {
     await this.store.delete(`${snapshotsPrefix}${id}`);
   }
+}
+
+/** Takes a lock on `store` (see locks.ts), retrying for up to `waitMs` on conflicts. */
+export async function lockStore(
+  store: BlobStore,
+  operation: string,
+  exclusive: boolean,
+  environment: LockEnvironment,
+  waitMs = 0,
+): Promise<HeldLock> {
+  const deadline = environment.now() + waitMs;
+  for (;;) {
+    try {
+      return await acquireLock(store, operation, exclusive, environment);
+    } catch (error) {
+      if (environment.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
+    }
+  }
+}
+
+/** The in-memory index as read from a store's index files. */
+export interface LoadedIndex {
+  readonly index: BlobIndex;
+  /** Index files read, by ID. */
+  readonly indexFiles: ReadonlySet<string>;
+  /** Packs they list, with their type and size. */
+  readonly indexedPacks: ReadonlyMap<string, { type: BlobType; size: number }>;
+  /** Index files that could not be read or decoded. */
+  readonly damaged: { key: string; error: string }[];
+}
+
+function addPacks(
+  index: BlobIndex,
+  indexedPacks: Map<string, { type: BlobType; size: number }>,
+  packs: readonly IndexedPack[],
+): void {
+  for (const pack of packs) {
+    indexedPacks.set(pack.packId, { type: pack.type, size: pack.size });
+    for (const blob of pack.blobs) index.add(pack.packId, blob);
+  }
+}
+
+/**
+ * Reads every index file of `store` into a fresh index. Index files are not encrypted, so
+ * this needs no key: a backup reads them while its key is derived (`prepareBackup`).
+ * Unreadable index files are reported, not fatal.
+ */
+export async function readIndex(store: BlobStore): Promise<LoadedIndex> {
+  const index = new BlobIndex();
+  const indexFiles = new Set<string>();
+  const indexedPacks = new Map<string, { type: BlobType; size: number }>();
+  const damaged: { key: string; error: string }[] = [];
+  const keys: string[] = [];
+  for await (const info of store.list(indexPrefix)) keys.push(info.key);
+  // A few files are read ahead while the one before is decoded (each read waits on a disk
+  // or a network round trip); a failed read surfaces when its turn comes.
+  const reads: (Promise<Uint8Array> | undefined)[] = [];
+  const readAhead = (next: number): void => {
+    while (reads.length < next + indexFilesAhead && reads.length < keys.length) {
+      const read = store.get(keys[reads.length]!);
+      read.catch(() => undefined);
+      reads.push(read);
+    }
+  };
+  for (const [i, key] of keys.entries()) {
+    readAhead(i);
+    const id = key.slice(indexPrefix.length);
+    try {
+      addPacks(index, indexedPacks, decodeIndexFile(await reads[i]!, id));
+      indexFiles.add(id);
+    } catch (error) {
+      if (isBlobNotFound(error)) continue;
+      damaged.push({ key, error: (error as Error).message });
+    }
+    reads[i] = undefined;
+  }
+  return { index, indexFiles, indexedPacks, damaged };
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, temporaryDirectory } from './helpers.ts';
@@ -68,6 +69,30 @@ describe('coffer repo CLI', () => {
     expect(JSON.parse(forget.stdout)).toMatchObject({ dryRun: true, snapshots: [{ keep: true, reasons: ['last'] }] });
     expect(coffer(['forget', '--repo', repo]).code).toBe(1);
   }, 120_000);
+
+  it('takes the lock while the key is derived, and leaves nothing behind when the backup cannot run', () => {
+    // The lock is taken before the passphrase is checked: a wrong one must release it.
+    const wrong = coffer(['backup', '--repo', repo, source], { COFFER_PASSWORD: 'nope' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('no key slot');
+    expect(readdirSync(join(repo, 'locks'))).toEqual([]);
+    // A repository locked for a prune: the backup fails and adds no lock of its own.
+    const pruneLock = join(repo, 'locks', 'a'.repeat(32));
+    const now = Date.now();
+    const record = { version: 1, exclusive: true, hostname: hostname(), pid: process.pid, operation: 'prune' };
+    writeFileSync(pruneLock, JSON.stringify({ ...record, createdAt: now, refreshedAt: now }));
+    const locked = coffer(['backup', '--repo', repo, source]);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/lock/i);
+    expect(readdirSync(join(repo, 'locks'))).toEqual(['a'.repeat(32)]);
+    rmSync(pruneLock);
+    // A mistyped repository path: nothing is created there.
+    const nowhere = join(base, 'nowhere');
+    const missing = coffer(['backup', '--repo', nowhere, source]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no repository');
+    expect(existsSync(nowhere)).toBe(false);
+  }, 60_000);
 
   it('exits 3 and lists unreadable files, 1 on a wrong password', () => {
     writeFileSync(join(source, 'secret'), 'no access');

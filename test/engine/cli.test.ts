@@ -71,6 +71,9 @@ describe('coffer repo CLI', () => {
   }, 120_000);
 
   it('takes the lock while the key is derived, and leaves nothing behind when the backup cannot run', () => {
+    // A backup that ran releases the lock it took while the key was derived.
+    expect(coffer(['backup', '--repo', repo, '--json', source]).code).toBe(0);
+    expect(readdirSync(join(repo, 'locks'))).toEqual([]);
     // The lock is taken before the passphrase is checked: a wrong one must release it.
     const wrong = coffer(['backup', '--repo', repo, source], { COFFER_PASSWORD: 'nope' });
     expect(wrong.code).toBe(1);

@@ -30,21 +30,46 @@ export async function readPackTrailer(store: BlobStore, packId: string, size: nu
   return { packId, type: blobs[0]?.type ?? 0, size, blobs };
 }
 
+/** Index files read at once: each read is a wait on a disk or a network round trip. */
+const indexFilesAhead = 4;
+
+/**
+ * Decodes and hash-checks every index file in turn, reading a few ahead while the one before
+ * is decoded, and hands each to `visit` (so a caller can fold them into its index without
+ * holding them all); returns the unreadable ones. A file gone since the listing is skipped.
+ */
+export async function forEachIndexFile(
+  store: BlobStore,
+  visit: (id: string, packs: IndexedPack[]) => void,
+): Promise<{ id: string; error: string }[]> {
+  const keys: string[] = [];
+  for await (const info of store.list(indexPrefix)) keys.push(info.key);
+  const reads: (Promise<Uint8Array> | undefined)[] = [];
+  const damaged: { id: string; error: string }[] = [];
+  for (const [i, key] of keys.entries()) {
+    while (reads.length < Math.min(i + indexFilesAhead, keys.length)) {
+      const read = store.get(keys[reads.length]!);
+      // A failed read surfaces when its turn comes.
+      read.catch(() => undefined);
+      reads.push(read);
+    }
+    const id = key.slice(indexPrefix.length);
+    try {
+      visit(id, decodeIndexFile(await reads[i]!, id));
+    } catch (error) {
+      if (!isBlobNotFound(error)) damaged.push({ id, error: (error as Error).message });
+    }
+    reads[i] = undefined;
+  }
+  return damaged;
+}
+
 /** Every index file, decoded and hash-checked; unreadable ones are returned apart. */
 export async function readIndexFiles(
   store: BlobStore,
 ): Promise<{ files: { id: string; packs: IndexedPack[] }[]; damaged: { id: string; error: string }[] }> {
   const files: { id: string; packs: IndexedPack[] }[] = [];
-  const damaged: { id: string; error: string }[] = [];
-  for await (const info of store.list(indexPrefix)) {
-    const id = info.key.slice(indexPrefix.length);
-    try {
-      files.push({ id, packs: decodeIndexFile(await store.get(info.key), id) });
-    } catch (error) {
-      if (isBlobNotFound(error)) continue;
-      damaged.push({ id, error: (error as Error).message });
-    }
-  }
+  const damaged = await forEachIndexFile(store, (id, packs) => files.push({ id, packs }));
   return { files, damaged };
 }
 

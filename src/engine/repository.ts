@@ -25,7 +25,7 @@ import {
   repositoryVersion,
   snapshotsPrefix,
 } from './format.ts';
-import { decodeIndexFile, encodeIndexFile, type IndexedPack } from './index-file.ts';
+import { encodeIndexFile, type IndexedPack } from './index-file.ts';
 import {
   createKeySlot,
   decodeKeySlot,
@@ -34,6 +34,7 @@ import {
   openKeySlot,
   type SlotSecret,
 } from './key-slot.ts';
+import { forEachIndexFile } from './keyless.ts';
 import { deriveVaultKeys, newMasterKey, type VaultKeys } from './keys.ts';
 import { acquireLock, type HeldLock, type LockEnvironment } from './locks.ts';
 import { openRecord, parseTrailer, recordHeaderLength, trailerFooterLength, trailerLength } from './pack.ts';
@@ -123,9 +124,6 @@ export async function openRepository(store: BlobStore, secret: SlotSecret): Prom
   throw new WrongPasswordError();
 }
 
-/** Index files read at once while loading the index. */
-const indexFilesAhead = 4;
-
 /** Cache of whole tree packs: trees are small and read over and over. */
 const treePackCacheBytes = 64 * 1024 * 1024;
 
@@ -140,9 +138,9 @@ export class Repository {
   readonly #master: Uint8Array;
   index = new BlobIndex();
   /** Index files loaded, by ID. */
-  readonly indexFiles = new Set<string>();
+  indexFiles = new Set<string>();
   /** Packs listed by loaded index files, with their type and size. */
-  readonly indexedPacks = new Map<string, { type: BlobType; size: number }>();
+  indexedPacks = new Map<string, { type: BlobType; size: number }>();
   readonly #treePackCache = new Map<string, Uint8Array>();
   #treePackCacheSize = 0;
   /** One zstd context for every blob this thread opens (a fresh one per tree cost ~0.2 ms). */
@@ -173,13 +171,11 @@ export class Repository {
   }
 
   /** Takes an index read from this repository's store (`readIndex`) as its in-memory index. */
-  useIndex(loaded: LoadedIndex): { damaged: { key: string; error: string }[] } {
-    this.index = loaded.index;
-    this.indexFiles.clear();
-    for (const id of loaded.indexFiles) this.indexFiles.add(id);
-    this.indexedPacks.clear();
-    for (const [packId, pack] of loaded.indexedPacks) this.indexedPacks.set(packId, pack);
-    return { damaged: loaded.damaged };
+  useIndex({ index, indexFiles, indexedPacks, damaged }: LoadedIndex): { damaged: { key: string; error: string }[] } {
+    this.index = index;
+    this.indexFiles = indexFiles;
+    this.indexedPacks = indexedPacks;
+    return { damaged };
   }
 
   /** Adds packs to the in-memory index. */
@@ -404,9 +400,9 @@ export async function lockStore(
 export interface LoadedIndex {
   readonly index: BlobIndex;
   /** Index files read, by ID. */
-  readonly indexFiles: ReadonlySet<string>;
+  readonly indexFiles: Set<string>;
   /** Packs they list, with their type and size. */
-  readonly indexedPacks: ReadonlyMap<string, { type: BlobType; size: number }>;
+  readonly indexedPacks: Map<string, { type: BlobType; size: number }>;
   /** Index files that could not be read or decoded. */
   readonly damaged: { key: string; error: string }[];
 }
@@ -431,30 +427,14 @@ export async function readIndex(store: BlobStore): Promise<LoadedIndex> {
   const index = new BlobIndex();
   const indexFiles = new Set<string>();
   const indexedPacks = new Map<string, { type: BlobType; size: number }>();
-  const damaged: { key: string; error: string }[] = [];
-  const keys: string[] = [];
-  for await (const info of store.list(indexPrefix)) keys.push(info.key);
-  // A few files are read ahead while the one before is decoded (each read waits on a disk
-  // or a network round trip); a failed read surfaces when its turn comes.
-  const reads: (Promise<Uint8Array> | undefined)[] = [];
-  const readAhead = (next: number): void => {
-    while (reads.length < next + indexFilesAhead && reads.length < keys.length) {
-      const read = store.get(keys[reads.length]!);
-      read.catch(() => undefined);
-      reads.push(read);
-    }
+  const damaged = await forEachIndexFile(store, (id, packs) => {
+    addPacks(index, indexedPacks, packs);
+    indexFiles.add(id);
+  });
+  return {
+    index,
+    indexFiles,
+    indexedPacks,
+    damaged: damaged.map(({ id, error }) => ({ key: `${indexPrefix}${id}`, error })),
   };
-  for (const [i, key] of keys.entries()) {
-    readAhead(i);
-    const id = key.slice(indexPrefix.length);
-    try {
-      addPacks(index, indexedPacks, decodeIndexFile(await reads[i]!, id));
-      indexFiles.add(id);
-    } catch (error) {
-      if (isBlobNotFound(error)) continue;
-      damaged.push({ key, error: (error as Error).message });
-    }
-    reads[i] = undefined;
-  }
-  return { index, indexFiles, indexedPacks, damaged };
 }

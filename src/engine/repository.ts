@@ -15,12 +15,10 @@ import {
 import {
   type BlobType,
   configKey,
-  dataPrefix,
   defaultPackSize,
   flagCompressed,
   indexPrefix,
   keysPrefix,
-  packIdFromKey,
   packKey,
   repositoryVersion,
   snapshotsPrefix,
@@ -34,10 +32,10 @@ import {
   openKeySlot,
   type SlotSecret,
 } from './key-slot.ts';
-import { forEachIndexFile } from './keyless.ts';
+import { forEachIndexFile, listPackObjects, readPackTrailer } from './keyless.ts';
 import { deriveVaultKeys, newMasterKey, type VaultKeys } from './keys.ts';
 import { acquireLock, type HeldLock, type LockEnvironment } from './locks.ts';
-import { openRecord, parseTrailer, recordHeaderLength, trailerFooterLength, trailerLength } from './pack.ts';
+import { openRecord, recordHeaderLength } from './pack.ts';
 import { decodeConfig, encodeConfig, type RepositoryConfig } from './repository-config.ts';
 import {
   decodeSnapshotEnvelope,
@@ -191,27 +189,6 @@ export class Repository {
     return id;
   }
 
-  /** Every pack object in the store: ID → size. */
-  async listPacks(): Promise<Map<string, number>> {
-    const packs = new Map<string, number>();
-    for await (const info of this.store.list(dataPrefix)) {
-      const id = packIdFromKey(info.key);
-      if (id) packs.set(id, info.size);
-    }
-    return packs;
-  }
-
-  /** Reads a pack's trailer without the key (two ranged reads). */
-  async readPackTrailer(packId: string, size: number): Promise<IndexedPack> {
-    const key = packKey(packId);
-    const footer = await this.store.get(key, { offset: size - trailerFooterLength, length: trailerFooterLength });
-    const length = trailerLength(footer, size);
-    const trailer = await this.store.get(key, { offset: size - length, length });
-    const blobs = parseTrailer(trailer, size);
-    const type = blobs[0]?.type ?? 0;
-    return { packId, type, size, blobs };
-  }
-
   /**
    * Finds packs that exist but no index lists (a backup died before writing its index, or
    * the index was lost), reads their trailers and adds them to the in-memory index.
@@ -220,10 +197,10 @@ export class Repository {
   async adoptUnindexedPacks(): Promise<{ adopted: IndexedPack[]; unreadable: string[] }> {
     const adopted: IndexedPack[] = [];
     const unreadable: string[] = [];
-    for (const [packId, size] of await this.listPacks()) {
+    for (const [packId, size] of await listPackObjects(this.store)) {
       if (this.indexedPacks.has(packId)) continue;
       try {
-        const pack = await this.readPackTrailer(packId, size);
+        const pack = await readPackTrailer(this.store, packId, size);
         adopted.push(pack);
       } catch {
         unreadable.push(packId);

@@ -175,7 +175,7 @@ export class FsBlobStore implements BlobStore {
    * a wait on the disk each (docs/decisions/0019).
    */
   async *#walk(directory: string, keyBase: string, prefix: string): AsyncIterable<BlobInfo> {
-    const waiting: { directory: string; keyBase: string }[] = [{ directory, keyBase }];
+    const waiting: Folder[] = [{ directory, keyBase }];
     const reading: Promise<ListedFolder>[] = [];
     while (waiting.length > 0 || reading.length > 0) {
       while (reading.length < foldersAhead && waiting.length > 0) {
@@ -230,9 +230,15 @@ async function syncDirectory(directory: string): Promise<void> {
 /** Folders `FsBlobStore.list` reads at once. */
 const foldersAhead = 8;
 
+/** A folder to list, and the key its objects' keys start with. */
+interface Folder {
+  readonly directory: string;
+  readonly keyBase: string;
+}
+
 interface ListedFolder {
   readonly objects: BlobInfo[];
-  readonly folders: { directory: string; keyBase: string }[];
+  readonly folders: Folder[];
 }
 
 /** One folder's objects under `prefix` (with their sizes, taken at once) and the subfolders to walk. */
@@ -245,29 +251,28 @@ async function readFolder(directory: string, keyBase: string, prefix: string): P
     if (code === 'ENOENT' || code === 'ENOTDIR') return { objects: [], folders: [] };
     throw error;
   }
-  const keyOf = (name: string): string => (keyBase === '' ? name : `${keyBase}/${name}`);
-  const files = entries.filter(
-    (entry) => entry.isFile() && !entry.name.startsWith('.') && keyOf(entry.name).startsWith(prefix),
-  );
+  const files: { key: string; path: string }[] = [];
+  const folders: Folder[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const key = keyBase === '' ? entry.name : `${keyBase}/${entry.name}`;
+    const path = join(directory, entry.name);
+    if (entry.isFile() && key.startsWith(prefix)) files.push({ key, path });
+    else if (entry.isDirectory() && (key.startsWith(prefix) || prefix.startsWith(`${key}/`)))
+      folders.push({ directory: path, keyBase: key });
+  }
   const sizes = await Promise.all(
-    files.map((entry) =>
-      fsp.stat(join(directory, entry.name)).then(
+    files.map(({ path }) =>
+      fsp.stat(path).then(
         (stats) => stats.size,
         () => undefined,
       ),
     ),
   );
   const objects: BlobInfo[] = [];
-  for (const [i, entry] of files.entries()) {
+  for (const [i, { key }] of files.entries()) {
     const size = sizes[i];
-    if (size !== undefined) objects.push({ key: keyOf(entry.name), size });
-  }
-  const folders: { directory: string; keyBase: string }[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const key = keyOf(entry.name);
-    if (key.startsWith(prefix) || prefix.startsWith(`${key}/`))
-      folders.push({ directory: join(directory, entry.name), keyBase: key });
+    if (size !== undefined) objects.push({ key, size });
   }
   return { objects, folders };
 }

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { Repository } from '../engine/index.ts';
+import type { LockedIndex, Repository } from '../engine/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { readPassword } from './repo-password.ts';
 import { startProgress } from './repo-progress.ts';
@@ -78,6 +78,35 @@ async function openRepo(options: CommonOptions): Promise<Repository> {
   return openRepository(await openStore(options), { passphrase: password });
 }
 
+/**
+ * Opens the repository for a command that holds a shared lock for `operation`: the lock is
+ * taken and the index read while the key is derived (argon2id runs on another thread and
+ * none of them needs the key). A wrong passphrase releases the lock; a repository that
+ * stays locked past `--lock-wait` is reported once the key is derived.
+ */
+async function openLocked(
+  options: CommonOptions,
+  operation: string,
+): Promise<{ repository: Repository; prepared: LockedIndex }> {
+  const { lockAndReadIndex, openRepository } = await loadEngine();
+  const password = await readPassword({ passwordFile: options.passwordFile });
+  const store = await openStore(options);
+  const preparing = lockAndReadIndex(store, operation, await lockEnvironment(), options.lockWait * 1000);
+  preparing.catch(() => undefined);
+  let repository: Repository;
+  try {
+    repository = await openRepository(store, { passphrase: password });
+  } catch (error) {
+    // The lock goes (and an error taking it is the lesser news).
+    await preparing.then(
+      (prepared) => prepared.lock.release(),
+      () => undefined,
+    );
+    throw error;
+  }
+  return { repository, prepared: await preparing };
+}
+
 async function lockEnvironment() {
   const { processLockEnvironment } = await loadEngine();
   const { hostname } = await import('node:os');
@@ -141,28 +170,11 @@ export function registerRepoCommands(program: Command): Command {
           host?: string;
         },
       ) => {
-        const { backup, openRepository, prepareBackup, scanTotals, startBackupScan } = await loadEngine();
+        const { backup, scanTotals, startBackupScan } = await loadEngine();
         const excludes = [...(options.exclude ?? []), ...splitList(process.env['COFFER_EXCLUDE'])];
-        // Folders are listed, the lock taken and the index read while the key is derived
-        // (argon2id runs on another thread); none of them needs the key.
+        // Folders are listed while the key is derived, and the lock taken and the index read.
         const scan = startBackupScan(paths, excludes);
-        const password = await readPassword({ passwordFile: options.passwordFile });
-        const store = await openStore(options);
-        const environment = await lockEnvironment();
-        const preparing = prepareBackup(store, environment);
-        // Its failure (the repository is locked) is reported below, once the key is derived.
-        preparing.catch(() => undefined);
-        let repository: Repository;
-        try {
-          repository = await openRepository(store, { passphrase: password });
-        } catch (error) {
-          // A wrong passphrase: the lock goes (and an error taking it is the lesser news).
-          await preparing.then(
-            (prepared) => prepared.lock.release(),
-            () => undefined,
-          );
-          throw error;
-        }
+        const { repository, prepared } = await openLocked(options, 'backup');
         const progress = { files: 0, bytes: 0 };
         const bar = startProgress(progress, process.stderr.isTTY ? scanTotals(paths, excludes) : undefined);
         let result: Awaited<ReturnType<typeof backup>>;
@@ -174,10 +186,9 @@ export function registerRepoCommands(program: Command): Command {
             force: options.force ?? false,
             ...(options.parent ? { parent: options.parent } : {}),
             ...(options.host ? { hostname: options.host } : {}),
-            lockEnvironment: environment,
             progress,
             scan,
-            prepared: await preparing,
+            prepared,
           });
         } finally {
           bar.stop();
@@ -272,10 +283,9 @@ export function registerRepoCommands(program: Command): Command {
     )
     .action(async (reference: string, options: CommonOptions & { target: string; include?: string[] }) => {
       const { restore } = await loadEngine();
-      const repository = await openRepo(options);
-      const lock = await repository.lock('restore', false, await lockEnvironment(), options.lockWait * 1000);
+      const { repository, prepared } = await openLocked(options, 'restore');
       try {
-        await repository.loadIndex();
+        repository.useIndex(prepared.index);
         const snapshot = await repository.findSnapshot(reference);
         const progress = { files: 0, bytes: 0 };
         const bar = startProgress(progress);
@@ -300,7 +310,7 @@ export function registerRepoCommands(program: Command): Command {
           process.exitCode = exitWarnings;
         }
       } finally {
-        await lock.release();
+        await prepared.lock.release();
       }
     });
 

@@ -30,8 +30,6 @@ export {
   type BackupResult,
   type BackupWarning,
   backup,
-  type PreparedBackup,
-  prepareBackup,
   startBackupScan,
 } from './fs/backup.ts';
 export { type RestoreFailure, type RestoreOptions, type RestoreResult, restore } from './fs/restore.ts';
@@ -64,6 +62,8 @@ export { type PruneOptions, type PruneReport, prune } from './prune.ts';
 export {
   type InitOptions,
   initRepository,
+  type LockedIndex,
+  lockAndReadIndex,
   openRepository,
   Repository,
   readRepositoryConfig,

@@ -397,8 +397,8 @@ function addPacks(
 
 /**
  * Reads every index file of `store` into a fresh index. Index files are not encrypted, so
- * this needs no key: a backup reads them while its key is derived (`prepareBackup`).
- * Unreadable index files are reported, not fatal.
+ * this needs no key: a backup or a restore reads them while its key is derived
+ * (`lockAndReadIndex`). Unreadable index files are reported, not fatal.
  */
 export async function readIndex(store: BlobStore): Promise<LoadedIndex> {
   const index = new BlobIndex();
@@ -414,4 +414,34 @@ export async function readIndex(store: BlobStore): Promise<LoadedIndex> {
     indexedPacks,
     damaged: damaged.map(({ id, error }) => ({ key: `${indexPrefix}${id}`, error })),
   };
+}
+
+/** A lock held on a store and the index read once it was taken (`lockAndReadIndex`). */
+export interface LockedIndex {
+  readonly lock: HeldLock;
+  readonly index: LoadedIndex;
+}
+
+/**
+ * Takes a shared lock on `store` for `operation` and then reads its index, neither of which
+ * needs the key: a command starts this while the key is derived (argon2id leaves the main
+ * thread idle 50–150 ms) and hands the index to `Repository.useIndex`. The index is read only
+ * once the lock is held, so no prune can remove what it lists while the lock is held. Nothing
+ * is written where there is no repository (a mistyped path); the lock is released if the index
+ * cannot be read.
+ */
+export async function lockAndReadIndex(
+  store: BlobStore,
+  operation: string,
+  environment: LockEnvironment,
+  waitMs = 0,
+): Promise<LockedIndex> {
+  await readRepositoryConfig(store);
+  const lock = await lockStore(store, operation, false, environment, waitMs);
+  try {
+    return { lock, index: await readIndex(store) };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -70,32 +70,71 @@ describe('coffer repo CLI', () => {
     expect(coffer(['forget', '--repo', repo]).code).toBe(1);
   }, 120_000);
 
-  it('takes the lock while the key is derived, and leaves nothing behind when the backup cannot run', () => {
-    // A backup that ran releases the lock it took while the key was derived.
-    expect(coffer(['backup', '--repo', repo, '--json', source]).code).toBe(0);
-    expect(readdirSync(join(repo, 'locks'))).toEqual([]);
-    // The lock is taken before the passphrase is checked: a wrong one must release it.
-    const wrong = coffer(['backup', '--repo', repo, source], { COFFER_PASSWORD: 'nope' });
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('no key slot');
-    expect(readdirSync(join(repo, 'locks'))).toEqual([]);
-    // A repository locked for a prune: the backup fails and adds no lock of its own.
-    const pruneLock = join(repo, 'locks', 'a'.repeat(32));
+  const pruneLock = join(repo, 'locks', 'a'.repeat(32));
+  /** Locks the repository as a running prune would. */
+  const lockForPrune = (): void => {
     const now = Date.now();
     const record = { version: 1, exclusive: true, hostname: hostname(), pid: process.pid, operation: 'prune' };
     writeFileSync(pruneLock, JSON.stringify({ ...record, createdAt: now, refreshedAt: now }));
-    const locked = coffer(['backup', '--repo', repo, source]);
-    expect(locked.code).toBe(1);
-    expect(locked.stderr).toMatch(/lock/i);
-    expect(readdirSync(join(repo, 'locks'))).toEqual(['a'.repeat(32)]);
-    rmSync(pruneLock);
-    // A mistyped repository path: nothing is created there.
-    const nowhere = join(base, 'nowhere');
-    const missing = coffer(['backup', '--repo', nowhere, source]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no repository');
-    expect(existsSync(nowhere)).toBe(false);
-  }, 60_000);
+  };
+
+  it.each([
+    ['backup', () => ['backup', '--repo', repo, source]],
+    ['restore', () => ['restore', '--repo', repo, 'latest', '--target', join(base, 'restored-again')]],
+  ])(
+    '%s takes the lock while the key is derived, and leaves nothing behind when it cannot run',
+    (_, args) => {
+      // A command that ran releases the lock it took while the key was derived.
+      expect(coffer(args()).code).toBe(0);
+      expect(readdirSync(join(repo, 'locks'))).toEqual([]);
+      // The lock is taken before the passphrase is checked: a wrong one must release it.
+      const wrong = coffer(args(), { COFFER_PASSWORD: 'nope' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('no key slot');
+      expect(readdirSync(join(repo, 'locks'))).toEqual([]);
+      // A repository locked for a prune: the command fails and adds no lock of its own.
+      lockForPrune();
+      const locked = coffer(args());
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toMatch(/lock/i);
+      expect(readdirSync(join(repo, 'locks'))).toEqual(['a'.repeat(32)]);
+      rmSync(pruneLock);
+      // A mistyped repository path: nothing is created there.
+      const nowhere = join(base, 'nowhere');
+      const missing = coffer(args().map((arg) => (arg === repo ? nowhere : arg)));
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('no repository');
+      expect(existsSync(nowhere)).toBe(false);
+    },
+    60_000,
+  );
+
+  it.each(['backup', 'restore'])(
+    '%s waits up to --lock-wait for a prune to finish',
+    async (command) => {
+      lockForPrune();
+      const args =
+        command === 'backup'
+          ? ['backup', '--repo', repo, '--lock-wait', '20', source]
+          : ['restore', '--repo', repo, 'latest', '--lock-wait', '20', '--target', join(base, 'restored-after-wait')];
+      const child = spawn(process.execPath, [cli, 'repo', ...args], {
+        env: { ...process.env, COFFER_PASSWORD: 'pw' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (data: Buffer) => {
+        stderr += data.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      // Still waiting on the prune's lock after a second; done once it is gone.
+      const early = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('waiting'), 1500))]);
+      expect(early).toBe('waiting');
+      rmSync(pruneLock);
+      expect(await exited, stderr).toBe(0);
+      expect(readdirSync(join(repo, 'locks'))).toEqual([]);
+    },
+    60_000,
+  );
 
   it('exits 3 and lists unreadable files, 1 on a wrong password', () => {
     writeFileSync(join(source, 'secret'), 'no access');

@@ -1,21 +1,13 @@
 import { type BigIntStats, lstatSync, readlinkSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import type { BlobStore } from '../../storage/index.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
 import { EngineError } from '../errors.ts';
 import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
 import type { IndexedPack } from '../index-file.ts';
-import { type HeldLock, type LockEnvironment, processLockEnvironment } from '../locks.ts';
+import { type LockEnvironment, processLockEnvironment } from '../locks.ts';
 import { PackAssembler, type StoredPack } from '../pack-assembler.ts';
-import {
-  type LoadedIndex,
-  lockStore,
-  type Repository,
-  readIndex,
-  readRepositoryConfig,
-  type SnapshotInfo,
-} from '../repository.ts';
+import type { LockedIndex, Repository, SnapshotInfo } from '../repository.ts';
 import type { Reference, SnapshotSummary } from '../snapshot-file.ts';
 import { type Extent, encodeTree, type TreeEntry } from '../tree.ts';
 import { type BuiltPack, TreePacker } from '../tree-packer.ts';
@@ -56,39 +48,11 @@ export interface BackupOptions {
    */
   readonly scan?: DirectoryScanner;
   /**
-   * The backup's lock and index, taken from the repository's store beforehand
-   * (`prepareBackup`); the backup releases the lock. Without, it takes both itself.
+   * The backup's shared lock and the index, taken from the repository's store beforehand
+   * (`lockAndReadIndex` for 'backup'); the backup releases the lock. Without, it takes both
+   * itself.
    */
-  readonly prepared?: PreparedBackup;
-}
-
-/** A backup's shared lock, and the index read after it was taken. */
-export interface PreparedBackup {
-  readonly lock: HeldLock;
-  readonly index: LoadedIndex;
-}
-
-/**
- * Takes a backup's shared lock on `store` and then reads its index, neither of which needs
- * the key: a caller starts this while the key is derived (argon2id leaves the main thread
- * idle ~50–100 ms) and passes the result as `BackupOptions.prepared`. The index is read only
- * once the lock is held, as a backup does itself, so no prune can remove what it lists
- * before the backup ends. The lock is released if the index cannot be read.
- */
-export async function prepareBackup(
-  store: BlobStore,
-  environment: LockEnvironment,
-  lockWaitMs = 0,
-): Promise<PreparedBackup> {
-  // Nothing is written where there is no repository (a mistyped path).
-  await readRepositoryConfig(store);
-  const lock = await lockStore(store, 'backup', false, environment, lockWaitMs);
-  try {
-    return { lock, index: await readIndex(store) };
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
+  readonly prepared?: LockedIndex;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.mock('./gc-tuning.ts', () => ({ tuneGcForStreaming: vi.fn() }));
+vi.mock('./gc-tuning.ts', () => ({ tuneGcForStreaming: vi.fn(), boundHeapGrowth: vi.fn() }));
 
-const { tuneGcForStreaming } = await import('./gc-tuning.ts');
+const { boundHeapGrowth, tuneGcForStreaming } = await import('./gc-tuning.ts');
 const { buildProgram } = await import('./index.ts');
 
 /** The command at `path`, its action replaced by one that does nothing. */
@@ -19,18 +19,24 @@ async function run(path: readonly string[], args: readonly string[] = []): Promi
   await program.parseAsync(['node', 'coffer', ...path, ...args]);
 }
 
-describe('the GC setting for streaming processes', () => {
-  beforeEach(() => vi.mocked(tuneGcForStreaming).mockClear());
+describe('the GC settings', () => {
+  beforeEach(() => {
+    vi.mocked(tuneGcForStreaming).mockClear();
+    vi.mocked(boundHeapGrowth).mockClear();
+  });
 
-  it('is applied by `coffer server` and `coffer agent run`', async () => {
+  it('streaming is applied by `coffer server` and `coffer agent run`', async () => {
     await run(['server']);
     await run(['agent', 'run']);
     expect(tuneGcForStreaming).toHaveBeenCalledTimes(2);
+    expect(boundHeapGrowth).not.toHaveBeenCalled();
   });
 
-  it('is not applied by the repository commands, whose peak memory is a target', async () => {
+  it('the repository commands bound the growth of the heap instead: their peak memory is a target', async () => {
     await run(['repo', 'snapshots'], ['--repo', '/nonexistent']);
     await run(['repo', 'backup'], ['--repo', '/nonexistent', '/tmp']);
+    await run(['repo', 'restore'], ['--repo', '/nonexistent', 'latest', '--target', '/tmp/x']);
     expect(tuneGcForStreaming).not.toHaveBeenCalled();
+    expect(boundHeapGrowth).toHaveBeenCalledTimes(3);
   });
 });

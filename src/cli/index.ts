@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from '../agent/agent-cli.ts';
 import { registerRepoCommands } from '../agent/repo-cli.ts';
-import { tuneGcForStreaming } from './gc-tuning.ts';
+import { boundHeapGrowth, tuneGcForStreaming } from './gc-tuning.ts';
 import { version } from './version.ts';
 
 // Nothing here imports the platform (database drivers, logger, job queue) at load time:
@@ -72,10 +72,12 @@ export function buildProgram(): Command {
     .action(runServerCommand);
   registerRepoCommands(program);
   registerAgentCommands(program);
-  // The two long-running processes that stream packs over HTTPS get the streaming GC setting.
+  // The two long-running processes that stream packs over HTTPS get the streaming GC setting;
+  // the local repository commands a heap that does not grow with the data.
   program.hook('preAction', (_program, command) => {
     const path = `${command.parent?.name() ?? ''} ${command.name()}`;
     if (path === 'coffer server' || path === 'agent run') tuneGcForStreaming();
+    if (command.parent?.name() === 'repo') boundHeapGrowth();
   });
   program
     .command('admin')

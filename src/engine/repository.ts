@@ -355,7 +355,7 @@ export class Repository {
 }
 
 /** Takes a lock on `store` (see locks.ts), retrying for up to `waitMs` on conflicts. */
-export async function lockStore(
+async function lockStore(
   store: BlobStore,
   operation: string,
   exclusive: boolean,
@@ -400,7 +400,7 @@ function addPacks(
  * this needs no key: a backup or a restore reads them while its key is derived
  * (`lockAndReadIndex`). Unreadable index files are reported, not fatal.
  */
-export async function readIndex(store: BlobStore): Promise<LoadedIndex> {
+async function readIndex(store: BlobStore): Promise<LoadedIndex> {
   const index = new BlobIndex();
   const indexFiles = new Set<string>();
   const indexedPacks = new Map<string, { type: BlobType; size: number }>();

@@ -1,4 +1,3 @@
-import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /**
@@ -53,6 +52,8 @@ export function boundHeapGrowth(): void {
     return true;
   };
   if (stopGrowth()) return;
+  // The global, not an import of node:perf_hooks: this module loads with every command,
+  // and only the repository commands come here.
   const observer = new PerformanceObserver(() => {
     if (stopGrowth()) observer.disconnect();
   });

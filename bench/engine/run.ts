@@ -93,11 +93,9 @@ function probe(entry: Entry, scratch: string): void {
     if (entry.tool.name === 'coffer') {
       const root = join(scratch, 'coffer-probe');
       rmSync(root, { recursive: true, force: true });
-      const [repo, source, target] = ['repo', 'source', 'target'].map((name) => join(root, name)) as [
-        string,
-        string,
-        string,
-      ];
+      const repo = join(root, 'repo');
+      const source = join(root, 'source');
+      const target = join(root, 'target');
       mkdirSync(source, { recursive: true });
       mkdirSync(target);
       writeFileSync(join(source, 'probe.txt'), 'coffer probe\n'.repeat(1000));

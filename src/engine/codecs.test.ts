@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex } from './blob-index.ts';
+import { ByteCopies } from './bytes.ts';
 import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
 import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
 import { deriveVaultKeys } from './keys.ts';
-import { openRecord, PackBuilder, recordHeaderLength, scanRecords, verifyPackStructure } from './pack.ts';
+import { openRecord, PackBuilder, PackStream, recordHeaderLength, scanRecords, verifyPackStructure } from './pack.ts';
 import {
   decodeReferences,
   decodeSnapshotEnvelope,
@@ -39,6 +40,27 @@ function buildPack(): { bytes: Uint8Array; id: Uint8Array; plains: Uint8Array[] 
   const { bytes, id } = builder.finish();
   return { bytes: bytes.slice(), id, plains };
 }
+
+describe('ByteCopies', () => {
+  it('copies into shared blocks that grow to 8 KiB, independent of the source', () => {
+    const copies = new ByteCopies();
+    const source = new Uint8Array(32);
+    const made: Uint8Array[] = [];
+    for (let i = 0; i < 1000; i++) {
+      source.fill(i & 0xff);
+      made.push(copies.copy(source));
+    }
+    source.fill(0xee);
+    for (const [i, copy] of made.entries()) expect(copy).toEqual(new Uint8Array(32).fill(i & 0xff));
+    const blocks = new Set(made.map((copy) => copy.buffer));
+    // 256 B, 512 B … 8 KiB, then 8 KiB blocks: 32,000 bytes in 8 blocks.
+    expect(blocks.size).toBe(8);
+    expect(Math.max(...[...blocks].map((block) => block.byteLength))).toBe(8192);
+    // A copy larger than a block gets one of its own size.
+    const long = deterministicBytes('long', 20_000);
+    expect(copies.copy(long)).toEqual(long);
+  });
+});
 
 describe('AEAD', () => {
   it('round-trips and rejects altered data or associated data', () => {
@@ -153,6 +175,22 @@ describe('pack', () => {
       const plain = blob.flags & flagCompressed ? decompressBlob(payload, blob.plainLength) : payload;
       expect(Buffer.from(plain)).toEqual(Buffer.from(plains[i]!));
     });
+  });
+
+  it('keeps its entries’ IDs when the records’ buffer is reused (as the workers’ record slots are)', () => {
+    const { bytes } = buildPack();
+    const { blobs } = verifyPackStructure(bytes);
+    const stream = new PackStream(blobTypeData);
+    const slot = new Uint8Array(bytes.byteLength);
+    for (const blob of blobs) {
+      const length = recordHeaderLength + blob.storedLength;
+      slot.set(bytes.subarray(blob.offset, blob.offset + length));
+      stream.addRecord(slot.subarray(0, length));
+      slot.fill(0);
+    }
+    expect(stream.entries.map((entry) => Buffer.from(entry.id).toString('hex'))).toEqual(
+      blobs.map((blob) => Buffer.from(blob.id).toString('hex')),
+    );
   });
 
   it('repacks records verbatim without the key', () => {
@@ -301,6 +339,16 @@ describe('tree', () => {
     const host = new Uint8Array(encoded.byteLength + 13).fill(0xff);
     host.set(encoded, 7);
     expect(decodeTree(host.subarray(7, 7 + encoded.byteLength))).toEqual(entries);
+  });
+
+  it('gives its entries IDs of their own, not views of the bytes it decoded', () => {
+    const entries = fc
+      .sample(entryArbitrary, 40)
+      .map((entry, i) => ({ ...entry, name: `e${String(i).padStart(3, '0')}` }));
+    const encoded = encodeTree(entries);
+    const decoded = decodeTree(encoded);
+    encoded.fill(0);
+    expect(decoded).toEqual(entries);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { aeadOverhead, open, sealInto } from './aead.ts';
-import { bytesEqual } from './bytes.ts';
+import { ByteCopies, bytesEqual } from './bytes.ts';
 import { compressBound } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { type BlobType, blobTypeData, blobTypeTree, flagCompressed, idLength } from './format.ts';
@@ -100,6 +100,8 @@ export class PackBuilder {
   #buffer: Uint8Array;
   #view: DataView;
   readonly #entries: PackedBlob[] = [];
+  /** The entries' IDs (records arrive in buffers that are reused). */
+  readonly #ids = new ByteCopies();
   length = packHeaderLength;
   /**
    * The pack's SHA-256, taken as records are appended (about every MiB): hashing a whole
@@ -159,14 +161,14 @@ export class PackBuilder {
     this.#view.setUint32(offset + 38, storedLength, true);
     this.length = offset + recordHeaderLength + storedLength;
     this.#hashAhead();
-    const entry: PackedBlob = { id: id.slice(), type, flags, offset, plainLength, storedLength };
+    const entry: PackedBlob = { id: this.#ids.copy(id), type, flags, offset, plainLength, storedLength };
     this.#entries.push(entry);
     return entry;
   }
 
   /** Appends an already sealed record (header and payload copied verbatim), as repack does without the key. */
   addRecord(record: Uint8Array): PackedBlob {
-    const entry = recordEntry(record, this.length);
+    const entry = recordEntry(record, this.length, this.#ids);
     this.#ensure(record.byteLength);
     this.#buffer.set(record, entry.offset);
     this.length += record.byteLength;
@@ -194,6 +196,8 @@ export class PackBuilder {
 export class PackStream {
   readonly packType: BlobType;
   readonly #entries: PackedBlob[] = [];
+  /** The entries' IDs (records arrive in buffers that are reused). */
+  readonly #ids = new ByteCopies();
   readonly #hash = createHash('sha256');
   /** The 8 header bytes, to write at offset 0 (already hashed). */
   readonly header = new Uint8Array(packHeaderLength);
@@ -218,7 +222,7 @@ export class PackStream {
    * are not kept: `hash` must be given the records' bytes in order.
    */
   addRecord(record: Uint8Array): PackedBlob {
-    const entry = recordEntry(record, this.length);
+    const entry = recordEntry(record, this.length, this.#ids);
     this.length += record.byteLength;
     this.#entries.push(entry);
     return entry;
@@ -239,11 +243,11 @@ export class PackStream {
 }
 
 /** The entry of a sealed record (header ‖ payload, copied verbatim) placed at `offset`. */
-function recordEntry(record: Uint8Array, offset: number): PackedBlob {
+function recordEntry(record: Uint8Array, offset: number, ids: ByteCopies): PackedBlob {
   const parsed = parseRecordHeader(record, 0, record.byteLength);
   if (recordHeaderLength + parsed.storedLength !== record.byteLength)
     throw new CorruptDataError('record length mismatch');
-  return { ...parsed, id: parsed.id.slice(), offset };
+  return { ...parsed, id: ids.copy(parsed.id), offset };
 }
 
 function writePackHeader(view: DataView, packType: BlobType): void {
@@ -373,11 +377,12 @@ export function verifyPackStructure(
 export function scanRecords(pack: Uint8Array): PackedBlob[] {
   parsePackHeader(pack);
   const blobs: PackedBlob[] = [];
+  const ids = new ByteCopies();
   let offset = packHeaderLength;
   while (offset + recordHeaderLength <= pack.byteLength) {
     try {
       const record = parseRecordHeader(pack, offset, pack.byteLength);
-      blobs.push({ ...record, id: record.id.slice() });
+      blobs.push({ ...record, id: ids.copy(record.id) });
       offset += recordHeaderLength + record.storedLength;
     } catch {
       break;

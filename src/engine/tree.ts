@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from './bytes.ts';
+import { ByteCopies, ByteReader, ByteWriter } from './bytes.ts';
 import { CorruptDataError } from './errors.ts';
 
 /** Kinds of tree entries (docs/FORMAT.md §9). */
@@ -114,6 +114,8 @@ export function decodeTree(bytes: Uint8Array): TreeEntry[] {
   const count = reader.varint();
   if (count > maxEntries || count > reader.remaining) throw new CorruptDataError('tree entry count is implausible');
   const entries: TreeEntry[] = [];
+  // Copies, not views of `bytes`: the entries outlive it (a parent tree is kept while its folder is walked).
+  const ids = new ByteCopies();
   let previous: string | undefined;
   for (let i = 0; i < count; i++) {
     const kind = kindsByCode[reader.u8()];
@@ -147,7 +149,7 @@ export function decodeTree(bytes: Uint8Array): TreeEntry[] {
         for (let e = 0; e < extentCount; e++) {
           const tag = reader.u8();
           if (tag === 0) {
-            const blob = reader.bytes(32).slice();
+            const blob = ids.copy(reader.bytes(32));
             const length = reader.varint();
             extents.push({ blob, length });
             total += length;
@@ -163,7 +165,7 @@ export function decodeTree(bytes: Uint8Array): TreeEntry[] {
         break;
       }
       case 'dir':
-        subtree = reader.bytes(32).slice();
+        subtree = ids.copy(reader.bytes(32));
         break;
       case 'symlink':
         target = reader.string(maxName);

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { nonceLength } from '../aead.ts';
 import { computeBlobId } from '../blob-id.ts';
+import { ByteCopies } from '../bytes.ts';
 import { Chunker } from '../chunker.ts';
 import { BlobCompressor } from '../compression.ts';
 import { blobTypeData, flagCompressed } from '../format.ts';
@@ -23,11 +24,15 @@ const claims = new SharedClaims(setup.claims);
 const port = parentPort!;
 const chunker = new Chunker(setup.gear, setup.chunker);
 const { maxSize } = setup.chunker;
-/** Read window: room for a max-size chunk plus a read-ahead; pending chunks live here until flushed. */
-const windowSize = maxSize + 2 * 1024 * 1024;
+const readBlock = 1024 * 1024;
+/**
+ * Read window: room for a max-size chunk and one read block; pending chunks live here until
+ * flushed. Every byte of it is touched, in each worker: one read block of room (not two) is
+ * 1 MiB less per worker, in the same time (docs/decisions/0021-record-batches-and-ids.md).
+ */
+const windowSize = maxSize + readBlock;
 // In the chunker's WebAssembly memory, where its boundary scan runs compiled.
 const window = chunker.allocate(windowSize);
-const readBlock = 1024 * 1024;
 /** Zero runs are detected in blocks of this size at chunk starts (docs/FORMAT.md §5). */
 const zeroBlock = 64 * 1024;
 const zeros = new Uint8Array(zeroBlock);
@@ -73,8 +78,10 @@ async function takeSlot(): Promise<number> {
  * The record slot being filled (-1: none), the bytes in it and where each record in it ends.
  * Records travel to the main thread several to a message (a message and its way back cost
  * ~30–45 µs each, and a backup seals a record per new file of a tree of small files); a slot
- * is sent once it holds `recordBatchBytes`, when the next record may not fit, or when the
- * pending chunks are flushed.
+ * is sent before a record that might take it past `recordBatchBytes` (a record larger than
+ * that goes alone), or when the pending chunks are flushed. A slot has room for a max-size
+ * record, but only the bytes records reach are touched: batches that could overshoot by a
+ * record touched each slot up to 1 MiB more.
  */
 let recordSlot = -1;
 let recordBytes = 0;
@@ -93,7 +100,10 @@ async function addBlob(id: Uint8Array, plain: Uint8Array): Promise<void> {
   // Room for the record in the worst case, so the blob is compressed straight into the slot
   // where it is then sealed in place: a buffer of the compressor's own, grown to the largest
   // frame, cost each worker up to a max-size chunk of memory and a copy of every frame.
-  if (recordSlot >= 0 && recordBytes + recordBound(plain.byteLength) > slots[recordSlot]!.byteLength) sendRecords();
+  if (recordSlot >= 0 && recordBytes > 0) {
+    const limit = Math.min(recordBatchBytes, slots[recordSlot]!.byteLength);
+    if (recordBytes + recordBound(plain.byteLength) > limit) sendRecords();
+  }
   if (recordSlot < 0) recordSlot = await takeSlot();
   const record = slots[recordSlot]!.subarray(recordBytes);
   const payloadAt = recordHeaderLength + nonceLength;
@@ -161,6 +171,13 @@ function readInto(fd: number, target: Uint8Array, offset: number, length: number
   }
   return total;
 }
+
+/**
+ * The current job's blob IDs, in a few shared blocks: the job's result carries them to the
+ * main thread, where each would otherwise arrive as an ArrayBuffer of its own (~200 B of
+ * heap and malloc per ID, kept while its folder is walked).
+ */
+let jobIds = new ByteCopies();
 
 /** Windows hold the bytes of pending chunks; `start` is the first byte not yet chunked. */
 let windowEnd = 0;
@@ -237,7 +254,7 @@ async function walkChain(
     const length = chunker.cut(window, start, windowEnd);
     if (record) {
       const view = window.subarray(start, start + length);
-      const id = computeBlobId(setup.idKey, view);
+      const id = jobIds.copy(computeBlobId(setup.idKey, view));
       extents.push({ blob: id, length });
       pending.push({ id, view });
     }
@@ -294,6 +311,7 @@ async function runJobs(): Promise<void> {
     while (jobs.length > 0) {
       const job = jobs.shift()!;
       const outcomes: FileOutcome[] = [];
+      jobIds = new ByteCopies();
       for (const file of job.files) outcomes.push(await processFile(file));
       // Chunks of a job must be answered before the job's result, so the main thread can
       // record the file only once all of its blobs are claimed.

@@ -62,9 +62,10 @@ const mergeGap = 1024 * 1024;
 /**
  * Largest merged range. Each read lane's buffer is touched as far as its largest range, so
  * this (or the largest record, if larger) is what a lane costs: 2 MiB ranges instead of 4 MiB
- * lowered a 1 GiB restore's peak by 9 MiB in the same time (docs/decisions/0020).
+ * lowered a 1 GiB restore's peak by 9 MiB in the same time (docs/decisions/0020), 1 MiB
+ * instead of 2 MiB by 10 MiB more, again in the same time (0021).
  */
-const maxRange = 2 * 1024 * 1024;
+const maxRange = 1024 * 1024;
 /**
  * Ranges read ahead of the workers, beyond one per worker: the restore reads through this
  * many read lanes plus one per worker, each with its buffer. With one range ahead, each worker

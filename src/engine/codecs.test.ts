@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
-import { BlobIndex } from './blob-index.ts';
+import { BlobIndex, IdTable } from './blob-index.ts';
 import { ByteCopies } from './bytes.ts';
 import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
@@ -238,6 +238,28 @@ describe('pack', () => {
     flipped[100]! ^= 4;
     expect(() => verifyPackStructure(flipped, id)).toThrow(/hash mismatch/);
     expect(() => verifyPackStructure(bytes.subarray(0, bytes.byteLength - 3))).toThrow(CorruptDataError);
+  });
+});
+
+describe('IdTable', () => {
+  it('numbers IDs in the order added, finds them across growth and sorts them byte-wise', () => {
+    const table = new IdTable();
+    const ids = Array.from({ length: 5000 }, (_, i) => deterministicBytes(`id-${i}`, 32));
+    // IDs that share their first four bytes: the sort must look past them.
+    const twin = ids[0]!.slice();
+    twin[31] = ids[0]![31]! ^ 1;
+    ids.push(twin);
+    for (const [i, id] of ids.entries()) expect(table.add(id)).toBe(i);
+    // Adding again changes nothing.
+    expect(table.add(ids[1234]!.slice())).toBe(1234);
+    expect(table.size).toBe(ids.length);
+    for (const [i, id] of ids.entries()) {
+      expect(table.entryOf(id)).toBe(i);
+      expect(table.idAt(i)).toEqual(id);
+    }
+    expect(table.entryOf(deterministicBytes('absent', 32))).toBe(-1);
+    const hex = (id: Uint8Array) => Buffer.from(id).toString('hex');
+    expect(table.sortedEntries().map((entry) => hex(table.idAt(entry)))).toEqual(ids.map(hex).sort());
   });
 });
 

@@ -1,6 +1,7 @@
 import { type BigIntStats, lstatSync, readlinkSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { IdTable } from '../blob-index.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
 import { EngineError } from '../errors.ts';
 import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
@@ -197,7 +198,8 @@ async function runBackup(
   );
   const treePacker = new TreePacker(repository.keys, repository.config.packSize, repository.config.compressionLevel);
   const treeWrites = new Set<Promise<void>>();
-  const references = new Set<string>();
+  /** Every blob the snapshot references (its reference list). */
+  const references = new IdTable();
   const warnings: BackupWarning[] = [];
   const scanner = options.scan ?? startBackupScan(paths, options.excludes ?? []);
   const names = new UserNames();
@@ -211,7 +213,7 @@ async function runBackup(
   const storeTree = (entries: TreeEntry[]): Uint8Array => {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const { id, full } = treePacker.add(encodeTree(entries), (candidate) => pool.claim(candidate));
-    references.add(toHex(id));
+    references.add(id);
     if (full) {
       const write = persist(full, blobTypeTree);
       treeWrites.add(write);
@@ -237,7 +239,7 @@ async function runBackup(
   const reuseUnchanged = (stats: BigIntStats, previous: TreeEntry | undefined): TreeEntry | undefined => {
     if (options.force || !unchangedSince(previous, stats)) return undefined;
     for (const extent of previous.extents) if ('blob' in extent && !pool.isKnown(extent.blob)) return undefined;
-    for (const extent of previous.extents) if ('blob' in extent) references.add(toHex(extent.blob));
+    for (const extent of previous.extents) if ('blob' in extent) references.add(extent.blob);
     files += 1;
     totalBytes += previous.size;
     progress.files += 1;
@@ -286,7 +288,7 @@ async function runBackup(
       let length = 0;
       for (const extent of extents) {
         if ('blob' in extent) {
-          references.add(toHex(extent.blob));
+          references.add(extent.blob);
           length += extent.length;
         } else {
           length += extent.zeros;
@@ -347,7 +349,7 @@ async function runBackup(
         previousEntries.size === entries.length &&
         entries.every((entry) => sameEntry(entry, previousEntries.get(entry.name)))
       ) {
-        references.add(toHex(previousTree));
+        references.add(previousTree);
         return previousTree;
       }
       return storeTree(entries);
@@ -385,12 +387,16 @@ async function runBackup(
   if (unindexed.length > 0) storedBytesAdded += (await writeIndexMeasured(repository, unindexed)).size;
 
   const refs: Reference[] = [];
-  // Hex order is byte order: sorted here as strings, the snapshot encoder's byte-wise sort
-  // (Buffer.compare per comparison, ~0.1 s for 20 000 references) only confirms it.
-  for (const hex of [...references].sort()) {
-    const location = repository.index.get(Buffer.from(hex, 'hex'));
+  // Sorted here by their first bytes, the snapshot encoder's byte-wise sort (Buffer.compare
+  // per comparison, ~0.1 s for 20 000 references) only confirms it.
+  for (const entry of references.sortedEntries()) {
+    const id = references.idAt(entry);
+    const location = repository.index.get(id);
     if (!location)
-      throw new EngineError('internal_error', `blob ${hex} vanished from the index before the snapshot was written`);
+      throw new EngineError(
+        'internal_error',
+        `blob ${toHex(id)} vanished from the index before the snapshot was written`,
+      );
     refs.push({
       id: location.id,
       type: location.type,

@@ -11,8 +11,16 @@ export interface BuiltPack {
 }
 
 /**
+ * Tree packs close at this size (or at the repository's pack size, if smaller). A tree pack
+ * is built whole in memory on the main thread until it is stored, so its size is memory the
+ * backups of many files hold: the trees of 34,000 files take ~2.4 MB, so a backup of a
+ * million files filled packs of the full 16 MiB, in a buffer that doubled to hold them.
+ */
+export const treePackLimit = 4 * 1024 * 1024;
+
+/**
  * Packs tree blobs on the calling thread (trees are small next to data). `claim` decides
- * whether a blob is new; full packs go to `onPack`.
+ * whether a blob is new; a pack that became full is returned by `add`.
  */
 export class TreePacker {
   readonly #idKey: Uint8Array;
@@ -24,7 +32,7 @@ export class TreePacker {
   constructor(keys: { idKey: Uint8Array; blobKey: Uint8Array }, packSize: number, compressionLevel: number) {
     this.#idKey = keys.idKey;
     this.#blobKey = keys.blobKey;
-    this.#packSize = packSize;
+    this.#packSize = Math.min(packSize, treePackLimit);
     this.#compressor = new BlobCompressor(compressionLevel);
   }
 

@@ -31,7 +31,7 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const { ReadAhead, readAheadLimit, readsInFlight } = await import('./read-ahead.ts');
+const { ReadAhead, maxWaiting, readAheadLimit, readsInFlight } = await import('./read-ahead.ts');
 
 describe('ReadAhead', () => {
   let dir: string;
@@ -63,6 +63,23 @@ describe('ReadAhead', () => {
     readAhead.add(small, 1);
     await readAhead.settled();
     expect(reads.started).toEqual([small]);
+  });
+
+  it('keeps at most maxWaiting paths when the reads fall behind, dropping the oldest', async () => {
+    const paths = Array.from({ length: readsInFlight + 3 * maxWaiting }, (_, i) => join(dir, `f${i}`));
+    for (const path of paths) writeFileSync(path, 'x');
+    const readAhead = new ReadAhead();
+    let mostWaiting = 0;
+    // Added in one go, faster than any read completes.
+    for (const path of paths) {
+      readAhead.add(path, 1);
+      mostWaiting = Math.max(mostWaiting, readAhead.waiting);
+    }
+    expect(mostWaiting).toBe(maxWaiting);
+    await readAhead.settled();
+    expect(readAhead.waiting).toBe(0);
+    // The first reads started at once; of the rest, the newest maxWaiting were read.
+    expect(reads.started).toEqual([...paths.slice(0, readsInFlight), ...paths.slice(-maxWaiting)]);
   });
 
   it('is settled at once when nothing was queued', async () => {

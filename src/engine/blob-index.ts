@@ -82,6 +82,11 @@ export class IdTable {
     return this.#ids.slice(entry * 32, entry * 32 + 32);
   }
 
+  /** Entry `entry`'s ID, a view valid until the next `add`. */
+  idView(entry: number): Uint8Array {
+    return this.#ids.subarray(entry * 32, entry * 32 + 32);
+  }
+
   /** Calls `visit` with every ID in entry order: 32 bytes of `ids` from `offset` (valid during the call). */
   forEachId(visit: (ids: Uint8Array, offset: number) => void): void {
     for (let entry = 0; entry < this.#count; entry++) visit(this.#ids, entry * 32);
@@ -213,6 +218,16 @@ export class BlobIndex {
   /** Offset of entry `entry`'s record in its pack. */
   offsetAt(entry: number): number {
     return this.#meta[entry * 4 + 1]!;
+  }
+
+  /** Plain (uncompressed) length of entry `entry`. */
+  plainLengthAt(entry: number): number {
+    return this.#meta[entry * 4 + 2]!;
+  }
+
+  /** Blob type of entry `entry`. */
+  typeAt(entry: number): BlobType {
+    return (this.#typeFlags[entry]! >> 4) as BlobType;
   }
 
   /** Stored (sealed) length of entry `entry`. */

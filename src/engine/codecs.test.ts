@@ -16,6 +16,7 @@ import {
   decodeSnapshotEnvelope,
   encodeSnapshot,
   openSnapshotMeta,
+  ReferenceSection,
   type SnapshotMeta,
 } from './snapshot-file.ts';
 import { deterministicBytes } from './testing/deterministic-bytes.ts';
@@ -412,5 +413,26 @@ describe('snapshot', () => {
     const tampered = bytes.slice();
     tampered[10]! ^= 1;
     expect(() => openSnapshotMeta(keys.snapshotKey, decodeSnapshotEnvelope(tampered))).toThrow(CorruptDataError);
+
+    // The same references written one by one in ID order encode the same section.
+    const section = new ReferenceSection(3);
+    for (const reference of decoded)
+      section.add(reference.id, reference.type, reference.storedLength, reference.plainLength);
+    const written = encodeSnapshot(keys.snapshotKey, meta, section);
+    expect(decodeReferences(decodeSnapshotEnvelope(written.bytes, written.id))).toEqual(decoded);
+    expect(written.bytes.subarray(0, 24)).toEqual(bytes.subarray(0, 24));
+  });
+
+  it('takes a reference section only in ascending ID order, each ID once, up to its capacity', () => {
+    const [low, high] = [deterministicBytes('r1', 32), deterministicBytes('r2', 32)].sort(Buffer.compare);
+    const section = new ReferenceSection(2);
+    section.add(high!, blobTypeData, 40, 12);
+    expect(() => section.add(low!, blobTypeData, 40, 12)).toThrow(RangeError);
+    expect(() => section.add(high!, blobTypeData, 40, 12)).toThrow(RangeError);
+    const full = new ReferenceSection(1);
+    full.add(low!, blobTypeData, 40, 12);
+    expect(() => full.add(high!, blobTypeData, 40, 12)).toThrow(RangeError);
+    expect(full.count).toBe(1);
+    expect(full.bytes.byteLength).toBe(41);
   });
 });

@@ -43,6 +43,7 @@ import {
   encodeSnapshot,
   openSnapshotMeta,
   type Reference,
+  type ReferenceSection,
   type SnapshotEnvelope,
   type SnapshotMeta,
   snapshotHeaderLength,
@@ -259,7 +260,7 @@ export class Repository {
   }
 
   /** Writes a snapshot object (after its packs and index are durable) and returns its ID. */
-  async writeSnapshot(meta: SnapshotMeta, references: readonly Reference[]): Promise<string> {
+  async writeSnapshot(meta: SnapshotMeta, references: readonly Reference[] | ReferenceSection): Promise<string> {
     const { bytes, id } = encodeSnapshot(this.keys.snapshotKey, meta, references);
     await this.store.put(`${snapshotsPrefix}${id}`, bytes);
     return id;

@@ -61,17 +61,43 @@ export function normalizeReferences(references: readonly Reference[]): Reference
   return unique;
 }
 
-function encodeReferences(references: readonly Reference[]): Uint8Array {
-  const bytes = new Uint8Array(references.length * referenceLength);
-  const view = new DataView(bytes.buffer);
-  references.forEach((reference, i) => {
-    const at = i * referenceLength;
-    bytes.set(reference.id, at);
-    view.setUint8(at + 32, reference.type);
-    view.setUint32(at + 33, reference.storedLength, true);
-    view.setUint32(at + 37, reference.plainLength, true);
-  });
-  return bytes;
+/**
+ * A snapshot's reference section, written one reference at a time in ascending ID order: a
+ * backup writes it straight from its table of referenced IDs and the index, without an
+ * object per reference (a backup of 150,000 small files references as many blobs).
+ */
+export class ReferenceSection {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  #count = 0;
+
+  /** Room for `capacity` references. */
+  constructor(capacity: number) {
+    this.#bytes = new Uint8Array(capacity * referenceLength);
+    this.#view = new DataView(this.#bytes.buffer);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The section's bytes so far. */
+  get bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.#count * referenceLength);
+  }
+
+  /** Appends a reference; its ID must be greater than the previous one's. */
+  add(id: Uint8Array, type: BlobType, storedLength: number, plainLength: number): void {
+    const at = this.#count * referenceLength;
+    if (at + referenceLength > this.#bytes.byteLength) throw new RangeError('reference section is full');
+    if (this.#count > 0 && compareIds(this.#bytes.subarray(at - referenceLength, at - referenceLength + 32), id) >= 0)
+      throw new RangeError('references must be added in ascending ID order, each once');
+    this.#bytes.set(id, at);
+    this.#view.setUint8(at + 32, type);
+    this.#view.setUint32(at + 33, storedLength, true);
+    this.#view.setUint32(at + 37, plainLength, true);
+    this.#count += 1;
+  }
 }
 
 /**
@@ -85,22 +111,32 @@ function encodeReferences(references: readonly Reference[]): Uint8Array {
 export function encodeSnapshot(
   key: Uint8Array,
   meta: SnapshotMeta,
-  references: readonly Reference[],
+  references: readonly Reference[] | ReferenceSection,
 ): { bytes: Uint8Array; id: string } {
-  const sorted = normalizeReferences(references);
-  const refs = encodeReferences(sorted);
+  let section: ReferenceSection;
+  if (references instanceof ReferenceSection) section = references;
+  else {
+    const sorted = normalizeReferences(references);
+    section = new ReferenceSection(sorted.length);
+    for (const reference of sorted)
+      section.add(reference.id, reference.type, reference.storedLength, reference.plainLength);
+  }
+  const refs = section.bytes;
   const plainMeta = Buffer.from(JSON.stringify(meta), 'utf8');
   const header = new ByteWriter(snapshotHeaderLength);
   header.u32(snapshotMagic).u8(snapshotVersion).u8(0).u8(0).u8(0);
   header.i64(BigInt(Date.parse(meta.time)));
   header
-    .u32(sorted.length)
+    .u32(section.count)
     .bytes(createHash('sha256').update(refs).digest())
     .u32(plainMeta.byteLength + 28);
   const headerBytes = header.view().slice();
   const sealed = seal(key, plainMeta, headerBytes);
-  const bytes = Buffer.concat([headerBytes, sealed, refs]);
-  return { bytes: new Uint8Array(bytes), id: createHash('sha256').update(bytes).digest('hex') };
+  const bytes = new Uint8Array(headerBytes.byteLength + sealed.byteLength + refs.byteLength);
+  bytes.set(headerBytes);
+  bytes.set(sealed, headerBytes.byteLength);
+  bytes.set(refs, headerBytes.byteLength + sealed.byteLength);
+  return { bytes, id: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /**

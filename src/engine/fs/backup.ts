@@ -9,7 +9,7 @@ import type { IndexedPack } from '../index-file.ts';
 import { type LockEnvironment, processLockEnvironment } from '../locks.ts';
 import { PackAssembler, type StoredPack } from '../pack-assembler.ts';
 import type { LockedIndex, Repository, SnapshotInfo } from '../repository.ts';
-import type { Reference, SnapshotSummary } from '../snapshot-file.ts';
+import { ReferenceSection, type SnapshotSummary } from '../snapshot-file.ts';
 import { type Extent, encodeTree, type TreeEntry } from '../tree.ts';
 import { type BuiltPack, TreePacker } from '../tree-packer.ts';
 import { BackupPool } from '../workers/backup-pool.ts';
@@ -386,23 +386,18 @@ async function runBackup(
   }
   if (unindexed.length > 0) storedBytesAdded += (await writeIndexMeasured(repository, unindexed)).size;
 
-  const refs: Reference[] = [];
-  // Sorted here by their first bytes, the snapshot encoder's byte-wise sort (Buffer.compare
-  // per comparison, ~0.1 s for 20 000 references) only confirms it.
+  // The reference section, in ID order, straight from the table and the index.
+  const { index } = repository;
+  const refs = new ReferenceSection(references.size);
   for (const entry of references.sortedEntries()) {
-    const id = references.idAt(entry);
-    const location = repository.index.get(id);
-    if (!location)
+    const id = references.idView(entry);
+    const at = index.entryOf(id);
+    if (at < 0)
       throw new EngineError(
         'internal_error',
         `blob ${toHex(id)} vanished from the index before the snapshot was written`,
       );
-    refs.push({
-      id: location.id,
-      type: location.type,
-      storedLength: location.storedLength,
-      plainLength: location.plainLength,
-    });
+    refs.add(id, index.typeAt(at), index.storedLengthAt(at), index.plainLengthAt(at));
   }
   const summary: SnapshotSummary = {
     files,

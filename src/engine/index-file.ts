@@ -24,15 +24,34 @@ const maxBlobsPerPack = 1 << 24;
  * Plaintext (keyless); the object is named by the SHA-256 of its bytes.
  */
 export function encodeIndexFile(packs: readonly IndexedPack[]): { bytes: Uint8Array; id: string } {
-  const writer = new ByteWriter(64 + packs.length * 64);
-  writer.u32(indexMagic).u8(indexVersion).u8(0).u8(0).u8(0).u32(packs.length);
-  for (const pack of packs) {
-    writer.bytes(Buffer.from(pack.packId, 'hex')).u8(pack.type).u64(pack.size).u32(pack.blobs.length);
-    for (const blob of pack.blobs) {
-      writer.bytes(blob.id).u8(blob.type).u8(blob.flags).u32(blob.offset).u32(blob.plainLength).u32(blob.storedLength);
-    }
+  return joinIndexFile(packs.map(encodeIndexedPack));
+}
+
+/**
+ * The part of an index file that lists one pack and its blobs (45 + 46 B per blob). A backup
+ * keeps its stored packs this way, not as blob objects (~170 B each), until it writes their
+ * index file: a backup of many small files stores tens of thousands of blobs per pack.
+ */
+export function encodeIndexedPack(pack: IndexedPack): Uint8Array {
+  const writer = new ByteWriter(45 + pack.blobs.length * 46);
+  writer.bytes(Buffer.from(pack.packId, 'hex')).u8(pack.type).u64(pack.size).u32(pack.blobs.length);
+  for (const blob of pack.blobs) {
+    writer.bytes(blob.id).u8(blob.type).u8(blob.flags).u32(blob.offset).u32(blob.plainLength).u32(blob.storedLength);
   }
-  const bytes = writer.view().slice();
+  return writer.view();
+}
+
+/** An index file of packs encoded by `encodeIndexedPack`. */
+export function joinIndexFile(packs: readonly Uint8Array[]): { bytes: Uint8Array; id: string } {
+  const header = new ByteWriter(12);
+  header.u32(indexMagic).u8(indexVersion).u8(0).u8(0).u8(0).u32(packs.length);
+  const bytes = new Uint8Array(packs.reduce((length, pack) => length + pack.byteLength, 12));
+  bytes.set(header.view());
+  let at = 12;
+  for (const pack of packs) {
+    bytes.set(pack, at);
+    at += pack.byteLength;
+  }
   return { bytes, id: createHash('sha256').update(bytes).digest('hex') };
 }
 

@@ -23,7 +23,7 @@ import {
   repositoryVersion,
   snapshotsPrefix,
 } from './format.ts';
-import { encodeIndexFile, type IndexedPack } from './index-file.ts';
+import { encodeIndexedPack, type IndexedPack, joinIndexFile } from './index-file.ts';
 import {
   createKeySlot,
   decodeKeySlot,
@@ -184,7 +184,12 @@ export class Repository {
 
   /** Writes an index file listing `packs` and returns its ID. */
   async writeIndex(packs: readonly IndexedPack[]): Promise<string> {
-    const { bytes, id } = encodeIndexFile(packs);
+    return this.writeEncodedIndex(packs.map(encodeIndexedPack));
+  }
+
+  /** Writes an index file listing packs encoded by `encodeIndexedPack` and returns its ID. */
+  async writeEncodedIndex(packs: readonly Uint8Array[]): Promise<string> {
+    const { bytes, id } = joinIndexFile(packs);
     await this.store.put(`${indexPrefix}${id}`, bytes);
     this.indexFiles.add(id);
     return id;

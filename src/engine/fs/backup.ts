@@ -5,7 +5,7 @@ import { IdTable } from '../blob-index.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
 import { EngineError } from '../errors.ts';
 import { blobTypeData, blobTypeTree, packKey } from '../format.ts';
-import type { IndexedPack } from '../index-file.ts';
+import { encodeIndexedPack, type IndexedPack } from '../index-file.ts';
 import { type LockEnvironment, processLockEnvironment } from '../locks.ts';
 import { PackAssembler, type StoredPack } from '../pack-assembler.ts';
 import type { LockedIndex, Repository, SnapshotInfo } from '../repository.ts';
@@ -158,7 +158,8 @@ async function runBackup(
 
   const parent = await findParent(repository, options, hostname, paths);
   const store = repository.store;
-  let unindexed: IndexedPack[] = [];
+  /** Stored packs whose index file is not written yet, encoded as they will be listed in it. */
+  let unindexed: Uint8Array[] = [];
   let bytesAdded = 0;
   let storedBytesAdded = 0;
   const persist = async (pack: BuiltPack, type: 0 | 1): Promise<void> => {
@@ -169,7 +170,7 @@ async function runBackup(
   const stored = async ({ packId, size, blobs }: StoredPack, type: 0 | 1): Promise<void> => {
     const indexed: IndexedPack = { packId, type, size, blobs };
     repository.addIndexedPacks([indexed]);
-    unindexed.push(indexed);
+    unindexed.push(encodeIndexedPack(indexed));
     storedBytesAdded += size;
     for (const blob of blobs) bytesAdded += blob.plainLength;
     if (unindexed.length >= packsPerIndex) {
@@ -465,8 +466,8 @@ function sameEntry(a: TreeEntry, b: TreeEntry | undefined): boolean {
   return true;
 }
 
-async function writeIndexMeasured(repository: Repository, packs: IndexedPack[]): Promise<{ size: number }> {
-  const id = await repository.writeIndex(packs);
+async function writeIndexMeasured(repository: Repository, packs: readonly Uint8Array[]): Promise<{ size: number }> {
+  const id = await repository.writeEncodedIndex(packs);
   const info = await repository.store.head(`index/${id}`);
   return { size: info?.size ?? 0 };
 }

@@ -194,6 +194,28 @@ describe('pack', () => {
     );
   });
 
+  it('streams a pack whose trailer and ID equal those of the same pack built in memory (hundreds of records)', () => {
+    const builder = new PackBuilder(blobTypeData, new Uint8Array(1024));
+    for (let i = 0; i < 300; i++) {
+      const plain = deterministicBytes(`streamed-${i}`, 100 + i);
+      builder.add(keys.blobKey, computeBlobId(keys.idKey, plain), blobTypeData, 0, plain.byteLength, plain);
+    }
+    const built = builder.finish();
+    const bytes = built.bytes.slice();
+    const { blobs } = verifyPackStructure(bytes, built.id);
+    const stream = new PackStream(blobTypeData);
+    for (const blob of blobs) {
+      const record = bytes.subarray(blob.offset, blob.offset + recordHeaderLength + blob.storedLength);
+      expect(stream.length).toBe(blob.offset);
+      stream.addRecord(record);
+      stream.hash(record);
+    }
+    const { trailer, id } = stream.finish();
+    expect(Buffer.from(trailer)).toEqual(Buffer.from(bytes.subarray(stream.length)));
+    expect(Buffer.from(id)).toEqual(Buffer.from(built.id));
+    expect(stream.entries).toEqual(blobs);
+  });
+
   it('repacks records verbatim without the key', () => {
     const { bytes } = buildPack();
     const { blobs } = verifyPackStructure(bytes);

@@ -189,15 +189,18 @@ export class PackBuilder {
 
 /**
  * A pack laid out as sealed records arrive while its bytes go elsewhere (a file the store
- * writes in place): it keeps the offsets, the trailer entries and the running SHA-256, and
- * holds no record bytes. The caller writes `header` at 0, each record at the offset
- * `addRecord` returns, and the trailer `finish` returns at `length`.
+ * writes in place): it keeps the trailer entries and the running SHA-256, and holds no
+ * record bytes. The caller writes `header` at 0, each record at the offset `addRecord`
+ * places it, and the trailer `finish` returns at `length`.
+ *
+ * The entries are kept as the trailer's own 46-byte entries, not as objects (~170 B each
+ * with their IDs): a 16 MiB pack of small files' blobs holds tens of thousands.
  */
 export class PackStream {
   readonly packType: BlobType;
-  readonly #entries: PackedBlob[] = [];
-  /** The entries' IDs (records arrive in buffers that are reused). */
-  readonly #ids = new ByteCopies();
+  #trailer = new Uint8Array(64 * trailerEntryLength);
+  #view = new DataView(this.#trailer.buffer);
+  #count = 0;
   readonly #hash = createHash('sha256');
   /** The 8 header bytes, to write at offset 0 (already hashed). */
   readonly header = new Uint8Array(packHeaderLength);
@@ -210,22 +213,47 @@ export class PackStream {
   }
 
   get blobCount(): number {
-    return this.#entries.length;
+    return this.#count;
   }
 
+  /** The entries so far, as objects (their IDs are views of the stream's entry table). */
   get entries(): readonly PackedBlob[] {
-    return this.#entries;
+    const entries: PackedBlob[] = [];
+    for (let i = 0; i < this.#count; i++) {
+      const at = i * trailerEntryLength;
+      entries.push({
+        id: this.#trailer.subarray(at, at + idLength),
+        type: this.#view.getUint8(at + 32) as BlobType,
+        flags: this.#view.getUint8(at + 33),
+        offset: this.#view.getUint32(at + 34, true),
+        plainLength: this.#view.getUint32(at + 38, true),
+        storedLength: this.#view.getUint32(at + 42, true),
+      });
+    }
+    return entries;
   }
 
   /**
-   * Places one sealed record (header ‖ payload) at the end and returns its entry. Its bytes
-   * are not kept: `hash` must be given the records' bytes in order.
+   * Places one sealed record (header ‖ payload) at the end. Its bytes are not kept: `hash`
+   * must be given the records' bytes in order.
    */
-  addRecord(record: Uint8Array): PackedBlob {
-    const entry = recordEntry(record, this.length, this.#ids);
+  addRecord(record: Uint8Array): void {
+    const entry = parseRecordHeader(record, 0, record.byteLength);
+    if (recordHeaderLength + entry.storedLength !== record.byteLength)
+      throw new CorruptDataError('record length mismatch');
+    const at = this.#count * trailerEntryLength;
+    if (at + trailerEntryLength > this.#trailer.byteLength) {
+      const grown = new Uint8Array(this.#trailer.byteLength * 2);
+      grown.set(this.#trailer);
+      this.#trailer = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    writeAad(this.#view, at, entry.id, entry.type, entry.flags, entry.plainLength);
+    this.#view.setUint32(at + 34, this.length, true);
+    this.#view.setUint32(at + 38, entry.plainLength, true);
+    this.#view.setUint32(at + 42, entry.storedLength, true);
+    this.#count += 1;
     this.length += record.byteLength;
-    this.#entries.push(entry);
-    return entry;
   }
 
   /** Feeds placed records' bytes, in pack order, to the pack's SHA-256. */
@@ -235,8 +263,12 @@ export class PackStream {
 
   /** The trailer (to write at `length`) and the pack's ID, the SHA-256 of all its bytes. */
   finish(): { trailer: Uint8Array; id: Uint8Array } {
-    const trailer = new Uint8Array(this.#entries.length * trailerEntryLength + trailerFooterLength);
-    writeTrailer(new DataView(trailer.buffer), 0, this.#entries);
+    const entriesLength = this.#count * trailerEntryLength;
+    const trailer = new Uint8Array(entriesLength + trailerFooterLength);
+    trailer.set(this.#trailer.subarray(0, entriesLength));
+    const footer = new DataView(trailer.buffer, entriesLength);
+    footer.setUint32(0, this.#count, true);
+    footer.setUint32(4, trailerMagic, true);
     this.#hash.update(trailer);
     return { trailer, id: new Uint8Array(this.#hash.digest()) };
   }

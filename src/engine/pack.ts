@@ -89,6 +89,73 @@ export function sealRecord(
   return recordHeaderLength + storedLength;
 }
 
+/**
+ * A pack's trailer entries, kept as the trailer's own 46-byte entries while the pack grows
+ * rather than as objects (~170 B each with their IDs): a 16 MiB pack of small files' blobs
+ * holds tens of thousands of them until it is stored.
+ */
+class TrailerEntries {
+  #bytes = new Uint8Array(64 * trailerEntryLength);
+  #view = new DataView(this.#bytes.buffer);
+  count = 0;
+
+  /** Bytes of the trailer: the entries and the footer. */
+  get trailerLength(): number {
+    return this.count * trailerEntryLength + trailerFooterLength;
+  }
+
+  add(id: Uint8Array, type: BlobType, flags: number, offset: number, plainLength: number, storedLength: number): void {
+    const at = this.count * trailerEntryLength;
+    if (at + trailerEntryLength > this.#bytes.byteLength) {
+      const grown = new Uint8Array(this.#bytes.byteLength * 2);
+      grown.set(this.#bytes);
+      this.#bytes = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    // Trailer entries carry the offset between flags and sizes (see the layout above).
+    writeAad(this.#view, at, id, type, flags, plainLength);
+    this.#view.setUint32(at + 34, offset, true);
+    this.#view.setUint32(at + 38, plainLength, true);
+    this.#view.setUint32(at + 42, storedLength, true);
+    this.count += 1;
+  }
+
+  /** The entries as objects (their IDs are views of this table). */
+  objects(): PackedBlob[] {
+    const entries: PackedBlob[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const at = i * trailerEntryLength;
+      entries.push({
+        id: this.#bytes.subarray(at, at + idLength),
+        type: this.#view.getUint8(at + 32) as BlobType,
+        flags: this.#view.getUint8(at + 33),
+        offset: this.#view.getUint32(at + 34, true),
+        plainLength: this.#view.getUint32(at + 38, true),
+        storedLength: this.#view.getUint32(at + 42, true),
+      });
+    }
+    return entries;
+  }
+
+  /** Writes the trailer (entries, then count and magic) into `target` at `position`; returns where it ends. */
+  writeTo(target: Uint8Array, position: number): number {
+    const entriesLength = this.count * trailerEntryLength;
+    target.set(this.#bytes.subarray(0, entriesLength), position);
+    const footer = new DataView(target.buffer, target.byteOffset + position + entriesLength, trailerFooterLength);
+    footer.setUint32(0, this.count, true);
+    footer.setUint32(4, trailerMagic, true);
+    return position + entriesLength + trailerFooterLength;
+  }
+
+  /** Adds a sealed record's entry (header ‖ payload, checked) placed at `offset`. */
+  addRecord(record: Uint8Array, offset: number): void {
+    const entry = parseRecordHeader(record, 0, record.byteLength);
+    if (recordHeaderLength + entry.storedLength !== record.byteLength)
+      throw new CorruptDataError('record length mismatch');
+    this.add(entry.id, entry.type, entry.flags, offset, entry.plainLength, entry.storedLength);
+  }
+}
+
 const hashStep = 1024 * 1024;
 
 /**
@@ -99,9 +166,7 @@ export class PackBuilder {
   readonly packType: BlobType;
   #buffer: Uint8Array;
   #view: DataView;
-  readonly #entries: PackedBlob[] = [];
-  /** The entries' IDs (records arrive in buffers that are reused). */
-  readonly #ids = new ByteCopies();
+  readonly #entries = new TrailerEntries();
   length = packHeaderLength;
   /**
    * The pack's SHA-256, taken as records are appended (about every MiB): hashing a whole
@@ -119,11 +184,12 @@ export class PackBuilder {
   }
 
   get blobCount(): number {
-    return this.#entries.length;
+    return this.#entries.count;
   }
 
+  /** The entries so far, as objects. */
   get entries(): readonly PackedBlob[] {
-    return this.#entries;
+    return this.#entries.objects();
   }
 
   #hashAhead(): void {
@@ -133,7 +199,7 @@ export class PackBuilder {
   }
 
   #ensure(extra: number): void {
-    const needed = this.length + extra + trailerEntryLength * (this.#entries.length + 1) + trailerFooterLength;
+    const needed = this.length + extra + this.#entries.trailerLength + trailerEntryLength;
     if (needed <= this.#buffer.byteLength) return;
     const next = new Uint8Array(Math.max(needed, this.#buffer.byteLength * 2));
     next.set(this.#buffer.subarray(0, this.length));
@@ -145,14 +211,7 @@ export class PackBuilder {
    * Seals `payload` (the plain or zstd-compressed blob) with AES-256-GCM and appends it.
    * `plainLength` is the uncompressed length; `flags` says whether `payload` is compressed.
    */
-  add(
-    key: Uint8Array,
-    id: Uint8Array,
-    type: BlobType,
-    flags: number,
-    plainLength: number,
-    payload: Uint8Array,
-  ): PackedBlob {
+  add(key: Uint8Array, id: Uint8Array, type: BlobType, flags: number, plainLength: number, payload: Uint8Array): void {
     this.#ensure(recordHeaderLength + payload.byteLength + aeadOverhead);
     const offset = this.length;
     writeAad(this.#view, offset, id, type, flags, plainLength);
@@ -161,26 +220,22 @@ export class PackBuilder {
     this.#view.setUint32(offset + 38, storedLength, true);
     this.length = offset + recordHeaderLength + storedLength;
     this.#hashAhead();
-    const entry: PackedBlob = { id: this.#ids.copy(id), type, flags, offset, plainLength, storedLength };
-    this.#entries.push(entry);
-    return entry;
+    this.#entries.add(id, type, flags, offset, plainLength, storedLength);
   }
 
   /** Appends an already sealed record (header and payload copied verbatim), as repack does without the key. */
-  addRecord(record: Uint8Array): PackedBlob {
-    const entry = recordEntry(record, this.length, this.#ids);
+  addRecord(record: Uint8Array): void {
+    this.#entries.addRecord(record, this.length);
     this.#ensure(record.byteLength);
-    this.#buffer.set(record, entry.offset);
+    this.#buffer.set(record, this.length);
     this.length += record.byteLength;
     this.#hashAhead();
-    this.#entries.push(entry);
-    return entry;
   }
 
   /** Appends the trailer and returns the pack bytes (a view of the builder's buffer) and their SHA-256 ID. */
   finish(): { bytes: Uint8Array; id: Uint8Array } {
     this.#ensure(0);
-    const end = writeTrailer(this.#view, this.length, this.#entries);
+    const end = this.#entries.writeTo(this.#buffer, this.length);
     const bytes = this.#buffer.subarray(0, end);
     this.#hash.update(bytes.subarray(this.#hashed));
     return { bytes, id: new Uint8Array(this.#hash.digest()) };
@@ -198,9 +253,7 @@ export class PackBuilder {
  */
 export class PackStream {
   readonly packType: BlobType;
-  #trailer = new Uint8Array(64 * trailerEntryLength);
-  #view = new DataView(this.#trailer.buffer);
-  #count = 0;
+  readonly #entries = new TrailerEntries();
   readonly #hash = createHash('sha256');
   /** The 8 header bytes, to write at offset 0 (already hashed). */
   readonly header = new Uint8Array(packHeaderLength);
@@ -213,24 +266,12 @@ export class PackStream {
   }
 
   get blobCount(): number {
-    return this.#count;
+    return this.#entries.count;
   }
 
-  /** The entries so far, as objects (their IDs are views of the stream's entry table). */
+  /** The entries so far, as objects. */
   get entries(): readonly PackedBlob[] {
-    const entries: PackedBlob[] = [];
-    for (let i = 0; i < this.#count; i++) {
-      const at = i * trailerEntryLength;
-      entries.push({
-        id: this.#trailer.subarray(at, at + idLength),
-        type: this.#view.getUint8(at + 32) as BlobType,
-        flags: this.#view.getUint8(at + 33),
-        offset: this.#view.getUint32(at + 34, true),
-        plainLength: this.#view.getUint32(at + 38, true),
-        storedLength: this.#view.getUint32(at + 42, true),
-      });
-    }
-    return entries;
+    return this.#entries.objects();
   }
 
   /**
@@ -238,21 +279,7 @@ export class PackStream {
    * must be given the records' bytes in order.
    */
   addRecord(record: Uint8Array): void {
-    const entry = parseRecordHeader(record, 0, record.byteLength);
-    if (recordHeaderLength + entry.storedLength !== record.byteLength)
-      throw new CorruptDataError('record length mismatch');
-    const at = this.#count * trailerEntryLength;
-    if (at + trailerEntryLength > this.#trailer.byteLength) {
-      const grown = new Uint8Array(this.#trailer.byteLength * 2);
-      grown.set(this.#trailer);
-      this.#trailer = grown;
-      this.#view = new DataView(grown.buffer);
-    }
-    writeAad(this.#view, at, entry.id, entry.type, entry.flags, entry.plainLength);
-    this.#view.setUint32(at + 34, this.length, true);
-    this.#view.setUint32(at + 38, entry.plainLength, true);
-    this.#view.setUint32(at + 42, entry.storedLength, true);
-    this.#count += 1;
+    this.#entries.addRecord(record, this.length);
     this.length += record.byteLength;
   }
 
@@ -263,23 +290,11 @@ export class PackStream {
 
   /** The trailer (to write at `length`) and the pack's ID, the SHA-256 of all its bytes. */
   finish(): { trailer: Uint8Array; id: Uint8Array } {
-    const entriesLength = this.#count * trailerEntryLength;
-    const trailer = new Uint8Array(entriesLength + trailerFooterLength);
-    trailer.set(this.#trailer.subarray(0, entriesLength));
-    const footer = new DataView(trailer.buffer, entriesLength);
-    footer.setUint32(0, this.#count, true);
-    footer.setUint32(4, trailerMagic, true);
+    const trailer = new Uint8Array(this.#entries.trailerLength);
+    this.#entries.writeTo(trailer, 0);
     this.#hash.update(trailer);
     return { trailer, id: new Uint8Array(this.#hash.digest()) };
   }
-}
-
-/** The entry of a sealed record (header ‖ payload, copied verbatim) placed at `offset`. */
-function recordEntry(record: Uint8Array, offset: number, ids: ByteCopies): PackedBlob {
-  const parsed = parseRecordHeader(record, 0, record.byteLength);
-  if (recordHeaderLength + parsed.storedLength !== record.byteLength)
-    throw new CorruptDataError('record length mismatch');
-  return { ...parsed, id: ids.copy(parsed.id), offset };
 }
 
 function writePackHeader(view: DataView, packType: BlobType): void {
@@ -287,21 +302,6 @@ function writePackHeader(view: DataView, packType: BlobType): void {
   view.setUint8(4, packVersion);
   view.setUint8(5, packType);
   view.setUint16(6, 0, true);
-}
-
-/** Writes the trailer of `entries` at `position` and returns where it ends. */
-function writeTrailer(view: DataView, position: number, entries: readonly PackedBlob[]): number {
-  for (const entry of entries) {
-    writeAad(view, position, entry.id, entry.type, entry.flags, entry.plainLength);
-    // Trailer entries carry the offset between flags and sizes (see the layout above).
-    view.setUint32(position + 34, entry.offset, true);
-    view.setUint32(position + 38, entry.plainLength, true);
-    view.setUint32(position + 42, entry.storedLength, true);
-    position += trailerEntryLength;
-  }
-  view.setUint32(position, entries.length, true);
-  view.setUint32(position + 4, trailerMagic, true);
-  return position + trailerFooterLength;
 }
 
 function parseRecordHeader(bytes: Uint8Array, offset: number, end: number): PackedBlob {

@@ -21,12 +21,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Copies of short byte strings (blob IDs) that are kept for a while — a pack's entries until
- * the index is written, a decoded tree's extents — as views into shared blocks. A copy of its
- * own (`slice()`) costs an ArrayBuffer with a backing store, ~200 B of V8 heap and malloc
- * beside its 32 bytes; 7,300 pack entries of a 1 GiB backup held ~1.5 MiB that way. Blocks
- * start small and double up to 8 KiB, so a few copies waste little; a block lives as long
- * as any view into it.
+ * Copies of short byte strings (blob IDs) that are kept for a while — a decoded tree's
+ * extents, a backup worker's job results — as views into shared blocks. A copy of its own
+ * (`slice()`) costs an ArrayBuffer with a backing store, ~200 B of V8 heap and malloc beside
+ * its 32 bytes. Blocks start small and double up to 8 KiB, so a few copies waste little; a
+ * block lives as long as any view into it.
  */
 export class ByteCopies {
   #block = new Uint8Array(0);

@@ -79,7 +79,6 @@ function locateRestoredRoot(target: string, source: string): string {
   throw new Error(`restored tree has no ${CORPUS_MARKER} under ${target}`);
 }
 
-/** Probes whether a tool runs here; coffer's CLI must be able to create a repository. */
 /**
  * Checks that a tool runs. Coffer also backs up and restores one small file, which fills
  * Node's compile cache (bin/compile-cache.js) for every module the measured commands load,

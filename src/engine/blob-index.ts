@@ -8,8 +8,8 @@ export interface BlobLocation extends PackedBlob {
 }
 
 /**
- * A set of 32-byte IDs: an open-addressing hash table over typed arrays (~40 bytes per ID
- * instead of ~130 for a Set of hex strings), numbering the IDs 0, 1, 2 … in the order they
+ * A set of 32-byte IDs: an open-addressing hash table over typed arrays (≤ 40 bytes per ID
+ * against ~160 of RSS for a Set of hex strings), numbering the IDs 0, 1, 2 … in the order they
  * were added. IDs are MAC outputs, so their first four bytes are a uniform hash. The table
  * is at most half full.
  */

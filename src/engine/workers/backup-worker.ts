@@ -28,7 +28,7 @@ const readBlock = 1024 * 1024;
 /**
  * Read window: room for a max-size chunk and one read block; pending chunks live here until
  * flushed. Every byte of it is touched, in each worker: one read block of room (not two) is
- * 1 MiB less per worker, in the same time (docs/decisions/0021-record-batches-and-ids.md).
+ * 1 MiB less per worker, in the same time (docs/decisions/0021-record-batches-ids-and-restore-ranges.md).
  */
 const windowSize = maxSize + readBlock;
 // In the chunker's WebAssembly memory, where its boundary scan runs compiled.

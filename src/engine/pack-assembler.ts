@@ -164,7 +164,7 @@ function streamedPack(type: BlobType, upload: Promise<BlobUpload>): OpenPack {
         await started.write(trailer, layout.length);
         const packId = Buffer.from(id).toString('hex');
         await started.commit(packKey(packId));
-        return { packId, size: layout.length + trailer.byteLength, blobs: [...layout.entries] };
+        return { packId, size: layout.length + trailer.byteLength, blobs: layout.entries };
       } catch (error) {
         await started.abort();
         throw error;
@@ -195,7 +195,7 @@ function bufferedPack(
       } finally {
         free(new Uint8Array(bytes.buffer));
       }
-      return { packId, size: bytes.byteLength, blobs: [...builder.entries] };
+      return { packId, size: bytes.byteLength, blobs: builder.entries };
     },
     abandon: () => free(new Uint8Array(buffer.buffer)),
   };

@@ -187,8 +187,8 @@ export class PackBuilder {
     return this.#entries.count;
   }
 
-  /** The entries so far, as objects. */
-  get entries(): readonly PackedBlob[] {
+  /** The entries so far, as objects (a new array each time, the caller's to keep). */
+  get entries(): PackedBlob[] {
     return this.#entries.objects();
   }
 
@@ -269,8 +269,8 @@ export class PackStream {
     return this.#entries.count;
   }
 
-  /** The entries so far, as objects. */
-  get entries(): readonly PackedBlob[] {
+  /** The entries so far, as objects (a new array each time, the caller's to keep). */
+  get entries(): PackedBlob[] {
     return this.#entries.objects();
   }
 

@@ -132,7 +132,7 @@ async function runPrune(store: BlobStore, options: PruneOptions): Promise<PruneR
       const { bytes, id } = builder.finish();
       const packId = toHex(id);
       await store.put(packKey(packId), bytes);
-      written.push({ packId, type, size: bytes.byteLength, blobs: [...builder.entries] });
+      written.push({ packId, type, size: bytes.byteLength, blobs: builder.entries });
     };
     for (const { pack, used } of repack) {
       let bytes: Uint8Array;

@@ -62,6 +62,6 @@ export class TreePacker {
     this.#builder = undefined;
     if (!builder || builder.blobCount === 0) return undefined;
     const { bytes, id } = builder.finish();
-    return { packId: Buffer.from(id).toString('hex'), bytes, blobs: [...builder.entries] };
+    return { packId: Buffer.from(id).toString('hex'), bytes, blobs: builder.entries };
   }
 }

@@ -111,6 +111,13 @@ describe('damage: check names what is affected, the rest stays restorable', () =
       workers: 1,
     });
     expect(new Set(whole.failures.map((failure) => failure.path))).toEqual(new Set([bigPath]));
+    // The main thread's own lane, with no worker, verifies and reports the same way.
+    const mainOnly = await restore(repo, await repo.findSnapshot('latest'), {
+      target: join(base, 'flip-main'),
+      workers: 0,
+    });
+    expect(new Set(mainOnly.failures.map((failure) => failure.path))).toEqual(new Set([bigPath]));
+    expect(readFileSync(join(base, 'flip-main', smallPath), 'utf8')).toBe('small file content');
     // A target written relative, with `.` and a trailing slash: same files, same paths reported.
     const untidy = `${relative(process.cwd(), join(base, 'flip-untidy'))}/./`;
     const again = await restore(repo, await repo.findSnapshot('latest'), { target: untidy, workers: 1 });

@@ -26,6 +26,7 @@ import { packKey } from '../format.ts';
 import { recordHeaderLength } from '../pack.ts';
 import type { Repository, SnapshotInfo } from '../repository.ts';
 import type { TreeEntry } from '../tree.ts';
+import { BlobRestorer } from '../workers/blob-restorer.ts';
 import type { Destination, FileFinish, FromRestoreWorker, RestoreTask } from '../workers/restore-messages.ts';
 
 /** What to restore and where. */
@@ -33,6 +34,10 @@ export interface RestoreOptions {
   readonly target: string;
   /** Paths inside the snapshot (absolute, as listed by `ls`); everything when empty. */
   readonly includes?: readonly string[];
+  /**
+   * Worker threads that restore content, besides the main thread, which restores too
+   * (default: one fewer than the available cores).
+   */
   readonly workers?: number;
   readonly progress?: { files: number; bytes: number };
 }
@@ -74,6 +79,11 @@ const maxRange = 1024 * 1024;
  * lanes reading at once instead of one after another, less again (docs/decisions/0019).
  */
 const rangesAhead = 3;
+/**
+ * The main thread restores a range only when every worker has this many more waiting than
+ * it has (docs/decisions/0022-main-thread-lane.md): 0 left the worker idle half the time.
+ */
+const mainLaneHandicap = 3;
 
 /** An extent's blob that the index does not hold (`PlannedFiles.extentEntries`). */
 const missingBlob = -1;
@@ -248,10 +258,11 @@ export async function restore(
   let bytesWritten = 0;
   let restoredCount = 0;
   // Workers start now: loading their modules overlaps creating folders and the plan below.
-  const wantedWorkers = Math.max(1, options.workers ?? availableParallelism());
-  const pool = files.extentEntries.some((entry) => entry !== zeroRun)
-    ? startRestoreWorkers(repository, Math.min(wantedWorkers, files.count))
-    : { workers: [], errors: [] };
+  const wantedWorkers = Math.max(0, options.workers ?? availableParallelism() - 1);
+  const pool = startRestoreLanes(
+    repository,
+    files.extentEntries.some((entry) => entry !== zeroRun) ? Math.min(wantedWorkers, files.count - 1) : 0,
+  );
   try {
     // Folders that did not exist before hold no old files, which then need no removal.
     const freshFolders = new Set<string>();
@@ -410,22 +421,29 @@ function finishFile(path: string, finish: FileFinish): void {
   }
 }
 
-/** Restore workers and the errors they raised (kept from the start: a worker may fail while loading). */
-interface RestoreWorkers {
+/**
+ * The lanes that restore content: worker threads, the errors they raised (kept from the
+ * start: a worker may fail while loading), and the main thread's own `BlobRestorer`. The
+ * main thread is a lane too, instead of one more worker: it otherwise mostly waits, and
+ * each worker costs ~20–30 MiB (its heap, its malloc arena, its copy of V8's builtins), so
+ * on two cores one worker and the main thread restore as fast as two workers did, in less
+ * memory (docs/decisions/0022-main-thread-lane.md).
+ */
+interface RestoreLanes {
   readonly workers: Worker[];
   readonly errors: Error[];
+  readonly local: BlobRestorer;
 }
 
-function startRestoreWorkers(repository: Repository, count: number): RestoreWorkers {
+function startRestoreLanes(repository: Repository, workerCount: number): RestoreLanes {
   const errors: Error[] = [];
-  const workers = Array.from({ length: count }, () => {
-    const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), {
-      workerData: { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey },
-    });
+  const setup = { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey };
+  const workers = Array.from({ length: Math.max(0, workerCount) }, () => {
+    const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), { workerData: setup });
     worker.on('error', (error) => errors.push(error));
     return worker;
   });
-  return { workers, errors };
+  return { workers, errors, local: new BlobRestorer(setup) };
 }
 
 function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {
@@ -480,7 +498,7 @@ async function restoreContent(
   writes: BlobWrites,
   /** Files of one blob, finished by the worker that writes it. */
   singleWrite: Uint8Array,
-  { workers, errors }: RestoreWorkers,
+  { workers, errors, local }: RestoreLanes,
   failures: RestoreFailure[],
   progress: { files: number; bytes: number },
   inSnapshot: (path: string) => string,
@@ -505,7 +523,8 @@ async function restoreContent(
     });
 
   let bytesWritten = 0;
-  const busy = new Map<Worker, number>(workers.map((worker) => [worker, 0]));
+  /** Tasks with each lane: the workers by index, the main thread last. */
+  const busy = new Array<number>(workers.length + 1).fill(0);
   const pending = new Map<
     number,
     { worker: Worker; resolve(reply: FromRestoreWorker): void; reject(error: Error): void }
@@ -523,7 +542,7 @@ async function restoreContent(
   try {
     for (const [i, worker] of workers.entries()) {
       worker.on('message', (reply: FromRestoreWorker) => {
-        busy.set(worker, busy.get(worker)! - 1);
+        busy[i] = busy[i]! - 1;
         pending.get(reply.taskId)?.resolve(reply);
         pending.delete(reply.taskId);
       });
@@ -554,16 +573,28 @@ async function restoreContent(
         return buffer;
       }
       if (errors.length > 0) return buffer;
-      const worker = [...busy.entries()].reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
-      busy.set(worker, busy.get(worker)! + 1);
+      // The least busy lane, the main thread counted `mainLaneHandicap` tasks busier: its
+      // other work (reads, creating files, every reply) comes first, and it blocks all of
+      // that while it restores. Counted even, it took half the ranges and became the
+      // bottleneck (one core saturated, the worker idle half the time).
+      let chosen = 0;
+      const load = (lane: number) => busy[lane]! + (lane === workers.length ? mainLaneHandicap : 0);
+      for (let lane = 1; lane < busy.length; lane++) if (load(lane) < load(chosen)) chosen = lane;
+      busy[chosen] = busy[chosen]! + 1;
       const taskId = nextId++;
-      const reply = new Promise<FromRestoreWorker>((resolve, reject) =>
-        pending.set(taskId, { worker, resolve, reject }),
-      );
-      worker.postMessage(
-        { kind: 'task', task: { taskId, bytes, rangeOffset: task.rangeOffset, blobs: taskBlobs(task) } },
-        [bytes.buffer as ArrayBuffer],
-      );
+      const message = { taskId, bytes, rangeOffset: task.rangeOffset, blobs: taskBlobs(task) };
+      let reply: Promise<FromRestoreWorker>;
+      if (chosen === workers.length) {
+        // The main thread's lane, after what is already waiting on the event loop.
+        reply = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          busy[chosen] = busy[chosen]! - 1;
+          return local.run(message);
+        });
+      } else {
+        const worker = workers[chosen]!;
+        reply = new Promise<FromRestoreWorker>((resolve, reject) => pending.set(taskId, { worker, resolve, reject }));
+        worker.postMessage({ kind: 'task', task: message }, [bytes.buffer as ArrayBuffer]);
+      }
       const { bytesWritten: taskBytes, failures: taskFailures, buffer: returned } = await reply;
       bytesWritten += taskBytes;
       progress.bytes += taskBytes;
@@ -584,7 +615,7 @@ async function restoreContent(
       let buffer = new ArrayBuffer(capacity);
       while (nextTask < tasks.length && errors.length === 0) buffer = await runTask(tasks[nextTask++]!, buffer);
     };
-    await Promise.all(Array.from({ length: Math.min(tasks.length, workers.length + rangesAhead) }, lane));
+    await Promise.all(Array.from({ length: Math.min(tasks.length, busy.length + rangesAhead) }, lane));
     if (errors.length > 0) throw errors[0];
   } finally {
     creating.stop();

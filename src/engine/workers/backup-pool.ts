@@ -5,6 +5,7 @@ import { toHex } from '../bytes.ts';
 import { ReadAhead } from '../fs/read-ahead.ts';
 import { recordBound } from '../pack.ts';
 import type { Extent } from '../tree.ts';
+import { createBackupLane } from './backup-lane.ts';
 import type {
   BackupWorkerData,
   BackupWorkerSetup,
@@ -33,11 +34,22 @@ const defaultSegmentBytes = 32 * 1024 * 1024;
  */
 const jobsPerWorker = 2;
 
+/** Jobs the main thread's lane holds at once, besides workers (see `#feed`). */
+const localJobs = 1;
+
 /** Record slots per worker: one being filled while the main thread writes out the others. */
 const recordSlotsPerWorker = 3;
 
+/** What the pool needs of a lane: a `Worker`, or the main thread's own (`startLocalLane`). */
+interface Lane {
+  postMessage(message: ToBackupWorker, transfer?: ArrayBuffer[]): void;
+  terminate(): Promise<unknown>;
+}
+
 interface WorkerState {
-  readonly worker: Worker;
+  readonly worker: Lane;
+  /** The main thread's own lane, which takes a job only when every worker holds its share. */
+  readonly local: boolean;
   /** Views of the worker's record slots (`BackupWorkerData.recordSlots`). */
   readonly slots: readonly Uint8Array[];
   queuedJobs: number;
@@ -92,7 +104,8 @@ export class BackupPool {
     setup: BackupWorkerSetup,
     index: BlobIndex,
     onRecords: RecordsSink,
-    workers = availableParallelism(),
+    /** Worker threads besides the main thread, which backs up too. */
+    workers = availableParallelism() - 1,
     segmentBytes = defaultSegmentBytes,
     claimSlots?: number,
   ) {
@@ -100,7 +113,7 @@ export class BackupPool {
     this.#claims = new SharedClaims(SharedClaims.allocate(index.size, claimSlots));
     this.#onRecords = onRecords;
     this.#setup = setup;
-    this.#workerCount = Math.max(1, workers);
+    this.#workerCount = Math.max(0, workers);
     // A segment holds several max-size chunks, so a join (less than one chunk past its
     // nominal offset) always falls inside it.
     this.#segmentBytes = Math.max(segmentBytes, 4 * setup.chunker.maxSize);
@@ -113,21 +126,29 @@ export class BackupPool {
     this.#index.forEachId((ids, offset) => this.#claims.addIndexed(ids, offset));
     // Room for the largest record as a worker builds it: a max-size chunk compressed in place.
     const slotBytes = recordBound(this.#setup.chunker.maxSize);
-    for (let i = 0; i < this.#workerCount; i++) {
+    // The workers, then the main thread's lane (docs/decisions/0022-main-thread-lane.md).
+    for (let i = 0; i <= this.#workerCount; i++) {
       // Shared, not transferred: records cross to the main thread without a copy and without
       // the external-memory accounting of transferred buffers, which set off a full
       // collection of the main heap every few dozen MiB (docs/decisions/0017).
       const recordSlots = Array.from({ length: recordSlotsPerWorker }, () => new SharedArrayBuffer(slotBytes));
       const workerData: BackupWorkerData = { ...this.#setup, claims: this.#claims.memory, recordSlots };
-      const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), {
-        workerData,
-        // A small young generation: the worker's garbage is tiny, its data lives in fixed buffers.
-        resourceLimits: { maxYoungGenerationSizeMb: 4 },
-      });
       const slots = recordSlots.map((memory) => new Uint8Array(memory));
-      const state: WorkerState = { worker, slots, queuedJobs: 0, flushed: undefined };
-      worker.on('message', (message: FromBackupWorker) => this.#handle(state, message));
-      worker.on('error', (error) => this.#fail(error));
+      const local = i === this.#workerCount;
+      let state: WorkerState;
+      const onMessage = (message: FromBackupWorker): void => this.#handle(state, message);
+      if (local) {
+        state = { worker: startLocalLane(workerData, onMessage), local, slots, queuedJobs: 0, flushed: undefined };
+      } else {
+        const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), {
+          workerData,
+          // A small young generation: the worker's garbage is tiny, its data lives in fixed buffers.
+          resourceLimits: { maxYoungGenerationSizeMb: 4 },
+        });
+        worker.on('message', onMessage);
+        worker.on('error', (error) => this.#fail(error));
+        state = { worker, local, slots, queuedJobs: 0, flushed: undefined };
+      }
       this.#workers.push(state);
     }
   }
@@ -220,13 +241,24 @@ export class BackupPool {
     this.#feed();
   }
 
-  /** Hands waiting jobs to the least busy workers while one holds fewer than `jobsPerWorker`. */
+  /**
+   * Hands waiting jobs to the least busy workers while one holds fewer than `jobsPerWorker`,
+   * then to the main thread's lane, which holds one at most (all of them when it has no
+   * worker): its other work — the folder walk, trees, packs, every message — comes first,
+   * and it holds all of that up while it chunks.
+   */
   #feed(): void {
     while (this.#unassigned.length > 0) {
-      const state = this.#workers.reduce((best, candidate) =>
-        candidate.queuedJobs < best.queuedJobs ? candidate : best,
-      );
-      if (state.queuedJobs >= jobsPerWorker) return;
+      let state: WorkerState | undefined;
+      for (const candidate of this.#workers) {
+        if (candidate.local || candidate.queuedJobs >= jobsPerWorker) continue;
+        if (!state || candidate.queuedJobs < state.queuedJobs) state = candidate;
+      }
+      if (!state) {
+        const local = this.#workers[this.#workers.length - 1]!;
+        if (local.queuedJobs >= (this.#workers.length === 1 ? jobsPerWorker : localJobs)) return;
+        state = local;
+      }
       const { jobId, files } = this.#unassigned.shift()!;
       state.queuedJobs += 1;
       this.#post(state, { kind: 'job', jobId, files: files.map((file) => file.task) });
@@ -345,4 +377,20 @@ export function joinSegments(outcomes: readonly FileOutcome[]): FileOutcome | un
     }
   }
   return { extents, bytesRead, error: undefined };
+}
+
+/**
+ * The main thread's own backup lane: messages each way are delivered asynchronously and in
+ * order, like a worker's, and the lane lets the event loop run after each block it reads.
+ */
+function startLocalLane(data: BackupWorkerData, onMessage: (message: FromBackupWorker) => void): Lane {
+  const lane = createBackupLane(
+    data,
+    (message) => queueMicrotask(() => onMessage(message)),
+    () => new Promise<void>((resolve) => setImmediate(resolve)),
+  );
+  return {
+    postMessage: (message) => setImmediate(() => lane.receive(message)),
+    terminate: async () => undefined,
+  };
 }

@@ -72,39 +72,34 @@ async function openStore(options: CommonOptions): Promise<BlobStore> {
   return new FsBlobStore(options.repo);
 }
 
+/** Opens the repository: the key first, then the engine (see `openLocked`). */
 async function openRepo(options: CommonOptions): Promise<Repository> {
-  const { openRepository } = await loadEngine();
   const password = await readPassword({ passwordFile: options.passwordFile });
-  return openRepository(await openStore(options), { passphrase: password });
+  const store = await openStore(options);
+  const { unlockRepository } = await import('../engine/unlock.ts');
+  const unlocked = await unlockRepository(store, { passphrase: password });
+  const { openUnlockedRepository } = await loadEngine();
+  return openUnlockedRepository(store, unlocked);
 }
 
 /**
- * Opens the repository for a command that holds a shared lock for `operation`: the lock is
- * taken and the index read while the key is derived (argon2id runs on another thread and
- * none of them needs the key). A wrong passphrase releases the lock; a repository that
- * stays locked past `--lock-wait` is reported once the key is derived.
+ * Opens the repository for a command that holds a shared lock for `operation`. The key is
+ * derived first (argon2id, 64 MiB by default), before the rest of the engine loads and the
+ * index is read: those 64 MiB were the peak of every command that reads little, and ~10 MiB
+ * less on top of them is worth the ~20 ms the index read no longer overlaps
+ * (docs/decisions/0022-main-thread-lane.md). A wrong passphrase so fails before any lock.
  */
 async function openLocked(
   options: CommonOptions,
   operation: string,
 ): Promise<{ repository: Repository; prepared: LockedIndex }> {
-  const { lockAndReadIndex, openRepository } = await loadEngine();
   const password = await readPassword({ passwordFile: options.passwordFile });
   const store = await openStore(options);
-  const preparing = lockAndReadIndex(store, operation, await lockEnvironment(), options.lockWait * 1000);
-  preparing.catch(() => undefined);
-  let repository: Repository;
-  try {
-    repository = await openRepository(store, { passphrase: password });
-  } catch (error) {
-    // The lock goes (and an error taking it is the lesser news).
-    await preparing.then(
-      (prepared) => prepared.lock.release(),
-      () => undefined,
-    );
-    throw error;
-  }
-  return { repository, prepared: await preparing };
+  const { unlockRepository } = await import('../engine/unlock.ts');
+  const unlocked = await unlockRepository(store, { passphrase: password });
+  const { lockAndReadIndex, openUnlockedRepository } = await loadEngine();
+  const prepared = await lockAndReadIndex(store, operation, await lockEnvironment(), options.lockWait * 1000);
+  return { repository: openUnlockedRepository(store, unlocked), prepared };
 }
 
 async function lockEnvironment() {
@@ -170,11 +165,11 @@ export function registerRepoCommands(program: Command): Command {
           host?: string;
         },
       ) => {
+        // The key first, while the process is small (see `openLocked`).
+        const { repository, prepared } = await openLocked(options, 'backup');
         const { backup, scanTotals, startBackupScan } = await loadEngine();
         const excludes = [...(options.exclude ?? []), ...splitList(process.env['COFFER_EXCLUDE'])];
-        // Folders are listed while the key is derived, and the lock taken and the index read.
         const scan = startBackupScan(paths, excludes);
-        const { repository, prepared } = await openLocked(options, 'backup');
         const progress = { files: 0, bytes: 0 };
         const bar = startProgress(progress, process.stderr.isTTY ? scanTotals(paths, excludes) : undefined);
         let result: Awaited<ReturnType<typeof backup>>;
@@ -282,8 +277,9 @@ export function registerRepoCommands(program: Command): Command {
       new Option('-i, --include <path>', 'restore only this path of the snapshot (repeatable)').argParser(collect),
     )
     .action(async (reference: string, options: CommonOptions & { target: string; include?: string[] }) => {
-      const { restore } = await loadEngine();
+      // The key first, while the process is small (see `openLocked`).
       const { repository, prepared } = await openLocked(options, 'restore');
+      const { restore } = await loadEngine();
       try {
         repository.useIndex(prepared.index);
         const snapshot = await repository.findSnapshot(reference);

@@ -65,8 +65,8 @@ export {
   type LockedIndex,
   lockAndReadIndex,
   openRepository,
+  openUnlockedRepository,
   Repository,
-  readRepositoryConfig,
   type SnapshotInfo,
 } from './repository.ts';
 export type { RepositoryConfig } from './repository-config.ts';
@@ -82,3 +82,4 @@ export {
 } from './snapshot-file.ts';
 export { type RepositoryStats, repositoryStats, type SnapshotStats } from './stats.ts';
 export type { EntryKind, Extent, TreeEntry } from './tree.ts';
+export { readRepositoryConfig, type UnlockedRepository, unlockRepository } from './unlock.ts';

@@ -5,13 +5,7 @@ import { BlobIndex, type BlobLocation } from './blob-index.ts';
 import { bytesEqual, toHex } from './bytes.ts';
 import { type ChunkerParams, defaultChunkerParams } from './chunker.ts';
 import { BlobDecompressor, defaultCompressionLevel } from './compression.ts';
-import {
-  CorruptDataError,
-  isBlobNotFound,
-  NotFoundInRepositoryError,
-  RepositoryError,
-  WrongPasswordError,
-} from './errors.ts';
+import { CorruptDataError, isBlobNotFound, NotFoundInRepositoryError, RepositoryError } from './errors.ts';
 import {
   type BlobType,
   configKey,
@@ -24,19 +18,12 @@ import {
   snapshotsPrefix,
 } from './format.ts';
 import { encodeIndexedPack, type IndexedPack, joinIndexFile } from './index-file.ts';
-import {
-  createKeySlot,
-  decodeKeySlot,
-  encodeKeySlot,
-  type KdfParams,
-  openKeySlot,
-  type SlotSecret,
-} from './key-slot.ts';
+import { createKeySlot, encodeKeySlot, type KdfParams, type SlotSecret } from './key-slot.ts';
 import { forEachIndexFile, listPackObjects, readPackTrailer } from './keyless.ts';
 import { deriveVaultKeys, newMasterKey, type VaultKeys } from './keys.ts';
 import { acquireLock, type HeldLock, type LockEnvironment } from './locks.ts';
 import { openRecord, recordHeaderLength } from './pack.ts';
-import { decodeConfig, encodeConfig, type RepositoryConfig } from './repository-config.ts';
+import { encodeConfig, type RepositoryConfig } from './repository-config.ts';
 import {
   decodeSnapshotEnvelope,
   decodeSnapshotHeader,
@@ -49,6 +36,7 @@ import {
   snapshotHeaderLength,
 } from './snapshot-file.ts';
 import { decodeTree, type TreeEntry } from './tree.ts';
+import { readRepositoryConfig, type UnlockedRepository, unlockRepository } from './unlock.ts';
 
 /** Options of `initRepository`. */
 export interface InitOptions {
@@ -92,35 +80,14 @@ export async function initRepository(
   return new Repository(store, config, deriveVaultKeys(master, Buffer.from(config.id, 'hex')), master);
 }
 
-/** Reads the config (no key needed). */
-export async function readRepositoryConfig(store: BlobStore): Promise<RepositoryConfig> {
-  try {
-    return decodeConfig(await store.get(configKey));
-  } catch (error) {
-    if (isBlobNotFound(error)) throw new RepositoryError('no repository there (config is missing)');
-    throw error;
-  }
-}
-
 /** Opens a repository, trying every key slot; throws `WrongPasswordError` when none opens. */
 export async function openRepository(store: BlobStore, secret: SlotSecret): Promise<Repository> {
-  const config = await readRepositoryConfig(store);
-  for await (const info of store.list(keysPrefix)) {
-    let slot: ReturnType<typeof decodeKeySlot>;
-    try {
-      slot = decodeKeySlot(await store.get(info.key));
-    } catch {
-      continue;
-    }
-    if (slot.repository !== config.id) continue;
-    try {
-      const master = await openKeySlot(slot, secret);
-      return new Repository(store, config, deriveVaultKeys(master, Buffer.from(config.id, 'hex')), master);
-    } catch (error) {
-      if (!(error instanceof WrongPasswordError)) throw error;
-    }
-  }
-  throw new WrongPasswordError();
+  return openUnlockedRepository(store, await unlockRepository(store, secret));
+}
+
+/** The repository whose master key `unlockRepository` took from a key slot. */
+export function openUnlockedRepository(store: BlobStore, { config, master }: UnlockedRepository): Repository {
+  return new Repository(store, config, deriveVaultKeys(master, Buffer.from(config.id, 'hex')), master);
 }
 
 /** Cache of whole tree packs: trees are small and read over and over. */

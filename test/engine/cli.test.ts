@@ -82,18 +82,20 @@ describe('coffer repo CLI', () => {
     ['backup', () => ['backup', '--repo', repo, source]],
     ['restore', () => ['restore', '--repo', repo, 'latest', '--target', join(base, 'restored-again')]],
   ])(
-    '%s takes the lock while the key is derived, and leaves nothing behind when it cannot run',
+    '%s derives the key before it takes the lock, and leaves nothing behind when it cannot run',
     (_, args) => {
-      // A command that ran releases the lock it took while the key was derived.
+      // A command that ran releases its lock.
       expect(coffer(args()).code).toBe(0);
       expect(readdirSync(join(repo, 'locks'))).toEqual([]);
-      // The lock is taken before the passphrase is checked: a wrong one must release it.
-      const wrong = coffer(args(), { COFFER_PASSWORD: 'nope' });
+      // A wrong passphrase fails before any lock is taken, or waited for.
+      lockForPrune();
+      const started = Date.now();
+      const wrong = coffer([...args(), '--lock-wait', '60'], { COFFER_PASSWORD: 'nope' });
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toContain('no key slot');
-      expect(readdirSync(join(repo, 'locks'))).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(readdirSync(join(repo, 'locks'))).toEqual(['a'.repeat(32)]);
       // A repository locked for a prune: the command fails and adds no lock of its own.
-      lockForPrune();
       const locked = coffer(args());
       expect(locked.code).toBe(1);
       expect(locked.stderr).toMatch(/lock/i);

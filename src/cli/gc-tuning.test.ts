@@ -80,3 +80,29 @@ describe('boundHeapGrowth', () => {
     expect(bounded.oldPeak).toBeLessThan(32);
   });
 });
+
+/** How V8 optimized a hot function, in a child process, with or without `optimizeWithMaglevOnly`. */
+function tierOfHotFunction(maglevOnly: boolean): { maglev: boolean; turbofan: boolean } {
+  const script = `
+    ${maglevOnly ? `const { optimizeWithMaglevOnly } = await import(${JSON.stringify(tuning)}); optimizeWithMaglevOnly();` : ''}
+    function hot(values) { let sum = 0; for (let i = 0; i < values.length; i++) sum += values[i] * 2; return sum; }
+    const values = new Array(1000).fill(1);
+    let total = 0;
+    for (let i = 0; i < 200000; i++) total += hot(values);
+    // V8's optimization status bits: 1 << 5 Maglev, 1 << 6 TurboFan.
+    const status = eval('%GetOptimizationStatus(hot)');
+    if (total !== 400000000) throw new Error('wrong sum');
+    process.stdout.write(JSON.stringify({ maglev: (status & 32) !== 0, turbofan: (status & 64) !== 0 }));
+  `;
+  const output = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(output) as { maglev: boolean; turbofan: boolean };
+}
+
+describe('optimizeWithMaglevOnly', () => {
+  it('leaves hot code to Maglev: TurboFan never compiles it', () => {
+    expect(tierOfHotFunction(false)).toEqual({ maglev: false, turbofan: true });
+    expect(tierOfHotFunction(true)).toEqual({ maglev: true, turbofan: false });
+  });
+});

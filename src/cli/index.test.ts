@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.mock('./gc-tuning.ts', () => ({ tuneGcForStreaming: vi.fn(), boundHeapGrowth: vi.fn() }));
+vi.mock('./gc-tuning.ts', () => ({
+  tuneGcForStreaming: vi.fn(),
+  boundHeapGrowth: vi.fn(),
+  optimizeWithMaglevOnly: vi.fn(),
+}));
 
-const { boundHeapGrowth, tuneGcForStreaming } = await import('./gc-tuning.ts');
+const { boundHeapGrowth, optimizeWithMaglevOnly, tuneGcForStreaming } = await import('./gc-tuning.ts');
 const { buildProgram } = await import('./index.ts');
 
 /** The command at `path`, its action replaced by one that does nothing. */
@@ -23,6 +27,7 @@ describe('the GC settings', () => {
   beforeEach(() => {
     vi.mocked(tuneGcForStreaming).mockClear();
     vi.mocked(boundHeapGrowth).mockClear();
+    vi.mocked(optimizeWithMaglevOnly).mockClear();
   });
 
   it('streaming is applied by `coffer server` and `coffer agent run`', async () => {
@@ -30,13 +35,15 @@ describe('the GC settings', () => {
     await run(['agent', 'run']);
     expect(tuneGcForStreaming).toHaveBeenCalledTimes(2);
     expect(boundHeapGrowth).not.toHaveBeenCalled();
+    expect(optimizeWithMaglevOnly).not.toHaveBeenCalled();
   });
 
-  it('the repository commands bound the growth of the heap instead: their peak memory is a target', async () => {
+  it('the repository commands bound the growth of the heap and optimize with Maglev only: their peak memory is a target', async () => {
     await run(['repo', 'snapshots'], ['--repo', '/nonexistent']);
     await run(['repo', 'backup'], ['--repo', '/nonexistent', '/tmp']);
     await run(['repo', 'restore'], ['--repo', '/nonexistent', 'latest', '--target', '/tmp/x']);
     expect(tuneGcForStreaming).not.toHaveBeenCalled();
     expect(boundHeapGrowth).toHaveBeenCalledTimes(3);
+    expect(optimizeWithMaglevOnly).toHaveBeenCalledTimes(3);
   });
 });

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from '../agent/agent-cli.ts';
 import { registerRepoCommands } from '../agent/repo-cli.ts';
-import { boundHeapGrowth, tuneGcForStreaming } from './gc-tuning.ts';
+import { boundHeapGrowth, optimizeWithMaglevOnly, tuneGcForStreaming } from './gc-tuning.ts';
 import { version } from './version.ts';
 
 // Nothing here imports the platform (database drivers, logger, job queue) at load time:
@@ -77,7 +77,10 @@ export function buildProgram(): Command {
   program.hook('preAction', (_program, command) => {
     const path = `${command.parent?.name() ?? ''} ${command.name()}`;
     if (path === 'coffer server' || path === 'agent run') tuneGcForStreaming();
-    if (command.parent?.name() === 'repo') boundHeapGrowth();
+    if (command.parent?.name() === 'repo') {
+      boundHeapGrowth();
+      optimizeWithMaglevOnly();
+    }
   });
   program
     .command('admin')

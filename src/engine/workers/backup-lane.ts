@@ -55,16 +55,20 @@ export interface BackupLane {
 }
 
 /**
- * A backup lane (a worker thread's, or the main thread's own): reads files with synchronous I/O (cheap in a worker), chunks them, computes
- * keyed IDs, claims the new ones in the run's shared claims (asking the main thread only
- * about blobs that may be indexed), then compresses and seals those into pack records that
- * the main thread assembles into packs. Memory is fixed per worker: one read window and
- * three shared record buffers (each filled to about 1 MiB, or one record), reused.
+ * A backup lane — a worker thread's, or the main thread's own (`backup-pool.ts`): reads files
+ * with synchronous I/O, chunks them, computes keyed IDs, claims the new ones in the run's
+ * shared claims (asking the pool only about blobs that may be indexed), then compresses and
+ * seals those into pack records that the main thread assembles into packs. Memory is fixed
+ * per lane: one read window and three shared record buffers (each filled to about 1 MiB, or
+ * one record), reused.
  */
 export function createBackupLane(
   setup: BackupWorkerData,
   send: (message: FromBackupWorker, transfer?: ArrayBuffer[]) => void,
-  /** Awaited after each read block: the main thread's lane lets its event loop run there. */
+  /**
+   * Awaited after each read block and each sealed blob: the main thread's lane lets its event
+   * loop run there (a worker's has nothing else to do).
+   */
   pause?: () => Promise<void>,
 ): BackupLane {
   const claims = new SharedClaims(setup.claims);
@@ -72,7 +76,7 @@ export function createBackupLane(
   const { maxSize } = setup.chunker;
   /**
    * Read window: room for a max-size chunk and one read block; pending chunks live here until
-   * flushed. Every byte of it is touched, in each worker: one read block of room (not two) is
+   * flushed. Every byte of it is touched, in each lane: one read block of room (not two) is
    * 1 MiB less per worker, in the same time (docs/decisions/0021-record-batches-ids-and-restore-ranges.md).
    */
   const windowSize = maxSize + readBlock;

@@ -70,7 +70,9 @@ interface QueuedFile {
 export type RecordsSink = (records: Uint8Array, ends: readonly number[], release: () => void) => Promise<void>;
 
 /**
- * Main-thread side of the backup workers: hands out files (small ones in batches), shares
+ * The backup's lanes — worker threads and the main thread's own (`backup-lane.ts`), one
+ * fewer worker than cores by default — seen from the main thread: hands out files (small
+ * ones in batches), shares
  * the run's claims with them (`shared-claims.ts`: workers settle new chunks themselves),
  * answers the dedup queries they cannot settle (indexed blobs) against the index, and
  * passes sealed records to `onRecords`.

@@ -64,7 +64,7 @@ export function boundHeapGrowth(): void {
  * Optimizes hot JavaScript with Maglev only, not TurboFan, for the `coffer repo` commands
  * (docs/decisions/0022-main-thread-lane.md). Their hot work is native (zstd, AES-GCM,
  * SHA-256) or WebAssembly (the chunker); what TurboFan added was its compile jobs' zones,
- * which stay in the malloc arenas of V8's compiler threads: without it a 1 GiB backup peaks
+ * kept by the malloc arenas of V8's background threads: without it a 1 GiB backup peaks
  * ~5 MiB lower and a restore ~3 MiB lower, in the same time, and a no-change backup spends
  * less CPU (the compile work of a short run). Process-wide, read at each tier-up decision,
  * so it holds for the worker threads too and may be set after start-up.

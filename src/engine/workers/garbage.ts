@@ -11,15 +11,24 @@ import { runInNewContext } from 'node:vm';
  * after every collection; at 2 MiB a 1 GiB backup peaks ~28 MiB lower and a restore ~31 MiB
  * lower, in the same time or less (docs/decisions/0018-engine-memory-floor.md).
  */
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as ((options?: { type: 'minor' | 'major' }) => void) | undefined;
 const interval = 2 * 1024 * 1024;
 let processed = 0;
+type Collect = (options?: { type: 'minor' | 'major' }) => void;
+/**
+ * V8's `gc`, from a context made on the first collection: the main thread loads this module
+ * with the engine (it is a backup and a restore lane too), and a context costs ~3 ms and
+ * ~1.2 MiB to every command, most of which never process a byte.
+ */
+let collect: Collect | undefined | null = null;
 
 /** Counts processed bytes and runs a minor GC every 2 MiB. */
 export function noteProcessed(bytes: number): void {
   processed += bytes;
   if (processed < interval) return;
   processed = 0;
+  if (collect === null) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as Collect | undefined;
+  }
   collect?.({ type: 'minor' });
 }

@@ -93,13 +93,15 @@ async function openLocked(
   options: CommonOptions,
   operation: string,
 ): Promise<{ repository: Repository; prepared: LockedIndex }> {
-  const password = await readPassword({ passwordFile: options.passwordFile });
-  const store = await openStore(options);
-  const { unlockRepository } = await import('../engine/unlock.ts');
-  const unlocked = await unlockRepository(store, { passphrase: password });
-  const { lockAndReadIndex, openUnlockedRepository } = await loadEngine();
-  const prepared = await lockAndReadIndex(store, operation, await lockEnvironment(), options.lockWait * 1000);
-  return { repository: openUnlockedRepository(store, unlocked), prepared };
+  const repository = await openRepo(options);
+  const { lockAndReadIndex } = await loadEngine();
+  const prepared = await lockAndReadIndex(
+    repository.store,
+    operation,
+    await lockEnvironment(),
+    options.lockWait * 1000,
+  );
+  return { repository, prepared };
 }
 
 async function lockEnvironment() {

@@ -80,15 +80,18 @@ describe('large files read in segments by several workers', () => {
     });
     expect(whole.summary.bytesAdded).toBeGreaterThan(0);
 
-    let segmented: Awaited<ReturnType<typeof backup>> | undefined;
-    const tasks = await segmentTasks(async () => {
-      segmented = await backup(await reopen(directory), {
+    /** A backup that reads every file again, in segments, with `workers` worker threads. */
+    const forcedBackup = async (workers: number) =>
+      backup(await reopen(directory), {
         paths: [source],
-        workers: 2,
+        workers,
         segmentBytes,
         force: true,
         lockEnvironment: testLocks,
       });
+    let segmented: Awaited<ReturnType<typeof backup>> | undefined;
+    const tasks = await segmentTasks(async () => {
+      segmented = await forcedBackup(2);
     });
     // 12 segments of 1 MiB (the last one runs to the end of the file), each read once: the
     // workers took most, the main thread's lane the others.
@@ -104,13 +107,7 @@ describe('large files read in segments by several workers', () => {
     // on the cores), and posts no job to a worker.
     let mainOnly: Awaited<ReturnType<typeof backup>> | undefined;
     const workerTasks = await segmentTasks(async () => {
-      mainOnly = await backup(await reopen(directory), {
-        paths: [source],
-        workers: 0,
-        segmentBytes,
-        force: true,
-        lockEnvironment: testLocks,
-      });
+      mainOnly = await forcedBackup(0);
     });
     expect(workerTasks).toBe(0);
     expect(mainOnly!.summary.bytesRead).toBe(12 * mib + 'beside the large file\n'.length);

@@ -28,6 +28,10 @@ export interface BackupOptions {
   /** Parent snapshot ID; by default the latest snapshot of the same host and paths. */
   readonly parent?: string;
   readonly hostname?: string;
+  /**
+   * Worker threads that read, chunk and seal, besides the main thread, which does too when
+   * they are busy (default: one fewer than the available cores).
+   */
   readonly workers?: number;
   /**
    * Files of at least twice this size are read in segments of this size, by all workers at

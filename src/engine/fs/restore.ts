@@ -258,11 +258,11 @@ export async function restore(
   let bytesWritten = 0;
   let restoredCount = 0;
   // Workers start now: loading their modules overlaps creating folders and the plan below.
-  const wantedWorkers = Math.max(0, options.workers ?? availableParallelism() - 1);
-  const pool = startRestoreLanes(
-    repository,
-    files.extentEntries.some((entry) => entry !== zeroRun) ? Math.min(wantedWorkers, files.count - 1) : 0,
-  );
+  // No more workers than files besides the one the main thread restores, none without content.
+  const workerCount = files.extentEntries.some((entry) => entry !== zeroRun)
+    ? Math.max(0, Math.min(options.workers ?? availableParallelism() - 1, files.count - 1))
+    : 0;
+  const pool = startRestoreLanes(repository, workerCount);
   try {
     // Folders that did not exist before hold no old files, which then need no removal.
     const freshFolders = new Set<string>();
@@ -438,7 +438,7 @@ interface RestoreLanes {
 function startRestoreLanes(repository: Repository, workerCount: number): RestoreLanes {
   const errors: Error[] = [];
   const setup = { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey };
-  const workers = Array.from({ length: Math.max(0, workerCount) }, () => {
+  const workers = Array.from({ length: workerCount }, () => {
     const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), { workerData: setup });
     worker.on('error', (error) => errors.push(error));
     return worker;

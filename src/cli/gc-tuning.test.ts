@@ -110,3 +110,34 @@ describe('optimizeWithMaglevOnly', () => {
     expect(tierOfHotFunction(true)).toEqual({ maglev: true, turbofan: false });
   });
 });
+
+/**
+ * How many times the executable's code is mapped executable in a child process after it
+ * started a worker thread, with or without `shareBuiltinsWithWorkers` (V8's private copy of
+ * the builtins is a further executable mapping of the same file, one per isolate that has one).
+ */
+function executableCodeMappings(shared: boolean): number {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    import { Worker } from 'node:worker_threads';
+    ${shared ? `const { shareBuiltinsWithWorkers } = await import(${JSON.stringify(tuning)}); shareBuiltinsWithWorkers();` : ''}
+    // The child's flags pass to the worker, so its code is a module too.
+    const worker = new Worker('import { parentPort } from "node:worker_threads"; parentPort.postMessage(1);', { eval: true });
+    await new Promise((resolve) => worker.once('message', resolve));
+    const exe = process.execPath;
+    const count = readFileSync('/proc/self/maps', 'utf8')
+      .split('\\n')
+      .filter((line) => line.endsWith(exe) && line.split(/\\s+/)[1] === 'r-xp').length;
+    await worker.terminate();
+    process.stdout.write(String(count));
+  `;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
+describe('shareBuiltinsWithWorkers', () => {
+  it('starts workers without a private mapping of the builtins; the main thread keeps its own', () => {
+    const withCopies = executableCodeMappings(false);
+    const shared = executableCodeMappings(true);
+    expect(shared).toBe(withCopies - 1);
+  });
+});

@@ -5,9 +5,12 @@ vi.mock('./gc-tuning.ts', () => ({
   tuneGcForStreaming: vi.fn(),
   boundHeapGrowth: vi.fn(),
   optimizeWithMaglevOnly: vi.fn(),
+  shareBuiltinsWithWorkers: vi.fn(),
 }));
 
-const { boundHeapGrowth, optimizeWithMaglevOnly, tuneGcForStreaming } = await import('./gc-tuning.ts');
+const { boundHeapGrowth, optimizeWithMaglevOnly, shareBuiltinsWithWorkers, tuneGcForStreaming } = await import(
+  './gc-tuning.ts'
+);
 const { buildProgram } = await import('./index.ts');
 
 /** The command at `path`, its action replaced by one that does nothing. */
@@ -28,6 +31,7 @@ describe('the GC settings', () => {
     vi.mocked(tuneGcForStreaming).mockClear();
     vi.mocked(boundHeapGrowth).mockClear();
     vi.mocked(optimizeWithMaglevOnly).mockClear();
+    vi.mocked(shareBuiltinsWithWorkers).mockClear();
   });
 
   it('streaming is applied by `coffer server` and `coffer agent run`', async () => {
@@ -36,14 +40,16 @@ describe('the GC settings', () => {
     expect(tuneGcForStreaming).toHaveBeenCalledTimes(2);
     expect(boundHeapGrowth).not.toHaveBeenCalled();
     expect(optimizeWithMaglevOnly).not.toHaveBeenCalled();
+    expect(shareBuiltinsWithWorkers).not.toHaveBeenCalled();
   });
 
-  it('the repository commands bound the growth of the heap and optimize with Maglev only: their peak memory is a target', async () => {
+  it('the repository commands bound the growth of the heap, optimize with Maglev only and share the builtins with workers: their peak memory is a target', async () => {
     await run(['repo', 'snapshots'], ['--repo', '/nonexistent']);
     await run(['repo', 'backup'], ['--repo', '/nonexistent', '/tmp']);
     await run(['repo', 'restore'], ['--repo', '/nonexistent', 'latest', '--target', '/tmp/x']);
     expect(tuneGcForStreaming).not.toHaveBeenCalled();
     expect(boundHeapGrowth).toHaveBeenCalledTimes(3);
     expect(optimizeWithMaglevOnly).toHaveBeenCalledTimes(3);
+    expect(shareBuiltinsWithWorkers).toHaveBeenCalledTimes(3);
   });
 });

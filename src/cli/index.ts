@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from '../agent/agent-cli.ts';
 import { registerRepoCommands } from '../agent/repo-cli.ts';
-import { boundHeapGrowth, optimizeWithMaglevOnly, tuneGcForStreaming } from './gc-tuning.ts';
+import { boundHeapGrowth, optimizeWithMaglevOnly, shareBuiltinsWithWorkers, tuneGcForStreaming } from './gc-tuning.ts';
 import { version } from './version.ts';
 
 // Nothing here imports the platform (database drivers, logger, job queue) at load time:
@@ -80,6 +80,7 @@ export function buildProgram(): Command {
     if (command.parent?.name() === 'repo') {
       boundHeapGrowth();
       optimizeWithMaglevOnly();
+      shareBuiltinsWithWorkers();
     }
   });
   program

@@ -11,7 +11,7 @@ export interface ChunkerParams {
 export const defaultChunkerParams: ChunkerParams = {
   minSize: 256 * 1024,
   avgSize: 512 * 1024,
-  maxSize: 4 * 1024 * 1024,
+  maxSize: 2 * 1024 * 1024,
 };
 
 /** Throws `RepositoryError` unless min < avg < max, avg a power of two, within sane bounds. */

@@ -18,7 +18,7 @@ describe('backup workers', () => {
     mkdirSync(source, { recursive: true });
     const files: { path: string; size: number }[] = [];
     // Incompressible files of one or two chunks (records of 256–700 KiB), small ones between
-    // them, and one of several MiB (records of up to the 4 MiB maximum chunk).
+    // them, and one of several MiB (records of up to the maximum chunk, 2 MiB).
     for (let i = 0; i < 12; i++) {
       const sizes = [600 * 1024, 40 * 1024, 700 * 1024, 30 * 1024];
       const size = sizes[i % sizes.length]!;

@@ -80,7 +80,7 @@ function locateRestoredRoot(target: string, source: string): string {
 }
 
 /**
- * Checks that a tool runs. Coffer also backs up and restores one small file, which fills
+ * Checks that a tool runs. Coffer also backs up and restores two small files, which fills
  * Node's compile cache (bin/compile-cache.js) for every module the measured commands load,
  * as any run after the first finds it; a module missing from the cache is type-stripped
  * again, which loads Node's TypeScript stripper in that thread (~0.2 s and 10–18 MiB per
@@ -97,7 +97,10 @@ function probe(entry: Entry, scratch: string): void {
       const target = join(root, 'target');
       mkdirSync(source, { recursive: true });
       mkdirSync(target);
-      writeFileSync(join(source, 'probe.txt'), 'coffer probe\n'.repeat(1000));
+      // Two files: a restore of one file runs on the main thread alone, and the restore
+      // worker's modules would miss the cache in the measured restore instead.
+      writeFileSync(join(source, 'probe-1.txt'), 'coffer probe\n'.repeat(1000));
+      writeFileSync(join(source, 'probe-2.txt'), 'coffer probe, second file\n'.repeat(1000));
       runQuietly(entry.tool.init(repo));
       runQuietly(entry.tool.backup(repo, source, 1));
       runQuietly(entry.tool.restore(repo, target));

@@ -425,7 +425,7 @@ function finishFile(path: string, finish: FileFinish): void {
  * The lanes that restore content: worker threads, the errors they raised (kept from the
  * start: a worker may fail while loading), and the main thread's own `BlobRestorer`. The
  * main thread is a lane too, instead of one more worker: it otherwise mostly waits, and
- * each worker costs ~20–30 MiB (its heap, its malloc arena, its copy of V8's builtins), so
+ * each worker costs ~20–30 MiB (its heap, its malloc arena, its lane's buffers), so
  * on two cores one worker and the main thread restore as fast as two workers did, in less
  * memory (docs/decisions/0022-main-thread-lane.md).
  */

@@ -27,7 +27,13 @@ import { recordHeaderLength } from '../pack.ts';
 import type { Repository, SnapshotInfo } from '../repository.ts';
 import type { TreeEntry } from '../tree.ts';
 import { BlobRestorer } from '../workers/blob-restorer.ts';
-import type { Destination, FileFinish, FromRestoreWorker, RestoreTask } from '../workers/restore-messages.ts';
+import type {
+  Destination,
+  FileFinish,
+  FromRestoreWorker,
+  RestoreTask,
+  RestoreWorkerSetup,
+} from '../workers/restore-messages.ts';
 
 /** What to restore and where. */
 export interface RestoreOptions {
@@ -262,7 +268,7 @@ export async function restore(
   const workerCount = files.extentEntries.some((entry) => entry !== zeroRun)
     ? Math.max(0, Math.min(options.workers ?? availableParallelism() - 1, files.count - 1))
     : 0;
-  const pool = startRestoreLanes(repository, workerCount);
+  const pool = startRestoreWorkers(repository, workerCount);
   try {
     // Folders that did not exist before hold no old files, which then need no removal.
     const freshFolders = new Set<string>();
@@ -421,29 +427,26 @@ function finishFile(path: string, finish: FileFinish): void {
   }
 }
 
-/**
- * The lanes that restore content: worker threads, the errors they raised (kept from the
- * start: a worker may fail while loading), and the main thread's own `BlobRestorer`. The
- * main thread is a lane too, instead of one more worker: it otherwise mostly waits, and
- * each worker costs ~20–30 MiB (its heap, its malloc arena, its lane's buffers), so
- * on two cores one worker and the main thread restore as fast as two workers did, in less
- * memory (docs/decisions/0022-main-thread-lane.md).
- */
-interface RestoreLanes {
-  readonly workers: Worker[];
-  readonly errors: Error[];
-  readonly local: BlobRestorer;
+/** The keys a restore lane needs, a worker's or the main thread's. */
+function laneSetup(repository: Repository): RestoreWorkerSetup {
+  return { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey };
 }
 
-function startRestoreLanes(repository: Repository, workerCount: number): RestoreLanes {
+/** Restore workers and the errors they raised (kept from the start: a worker may fail while loading). */
+interface RestoreWorkers {
+  readonly workers: Worker[];
+  readonly errors: Error[];
+}
+
+function startRestoreWorkers(repository: Repository, workerCount: number): RestoreWorkers {
   const errors: Error[] = [];
-  const setup = { idKey: repository.keys.idKey, blobKey: repository.keys.blobKey };
+  const setup = laneSetup(repository);
   const workers = Array.from({ length: workerCount }, () => {
     const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), { workerData: setup });
     worker.on('error', (error) => errors.push(error));
     return worker;
   });
-  return { workers, errors, local: new BlobRestorer(setup) };
+  return { workers, errors };
 }
 
 function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {
@@ -498,7 +501,7 @@ async function restoreContent(
   writes: BlobWrites,
   /** Files of one blob, finished by the worker that writes it. */
   singleWrite: Uint8Array,
-  { workers, errors, local }: RestoreLanes,
+  { workers, errors }: RestoreWorkers,
   failures: RestoreFailure[],
   progress: { files: number; bytes: number },
   inSnapshot: (path: string) => string,
@@ -507,6 +510,11 @@ async function restoreContent(
   const { index } = repository;
   const tasks = rangeTasks(index, writes);
   if (tasks.length === 0) return 0;
+  // The main thread is a lane too, instead of one more worker: it otherwise mostly waits, and
+  // each worker costs ~20–30 MiB (its heap, its malloc arena, its lane's buffers), so on two
+  // cores one worker and the main thread restore as fast as two workers did, in less memory
+  // (docs/decisions/0022-main-thread-lane.md).
+  const local = new BlobRestorer(laneSetup(repository));
   /** Calls `visit` with each destination (file number) of the task's blobs, blob by blob. */
   const forEachFile = (task: RangeTask, visit: (file: number, blob: number) => void): void => {
     for (const blob of task.blobs) writes.forEachDestination(blob, (file) => visit(file, blob));

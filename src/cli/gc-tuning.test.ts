@@ -2,8 +2,21 @@ import { execFileSync } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type * as settings from './gc-tuning.ts';
 
 const tuning = fileURLToPath(new URL('./gc-tuning.ts', import.meta.url));
+
+/**
+ * Runs `script` as a module in a child process of this Node, after calling the setting of
+ * `gc-tuning.ts` named `setting` (none: V8's defaults), and returns what it printed, parsed.
+ */
+function inChild<T>(script: string, setting: keyof typeof settings | undefined, flags: readonly string[] = []): T {
+  const apply = setting ? `const { ${setting} } = await import(${JSON.stringify(tuning)}); ${setting}();\n` : '';
+  const output = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', apply + script], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(output) as T;
+}
 
 /**
  * Full (mark-compact) collections while a process with a heap of a few tens of MB takes in
@@ -12,7 +25,6 @@ const tuning = fileURLToPath(new URL('./gc-tuning.ts', import.meta.url));
 function fullCollections(tuned: boolean): number {
   const script = `
     import { PerformanceObserver, constants } from 'node:perf_hooks';
-    ${tuned ? `const { tuneGcForStreaming } = await import(${JSON.stringify(tuning)}); tuneGcForStreaming();` : ''}
     let full = 0;
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) full++;
@@ -23,8 +35,7 @@ function fullCollections(tuned: boolean): number {
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.stdout.write(JSON.stringify({ full, kept: heap.length }));
   `;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  return (JSON.parse(output) as { full: number }).full;
+  return inChild<{ full: number }>(script, tuned ? 'tuneGcForStreaming' : undefined).full;
 }
 
 describe('tuneGcForStreaming', () => {
@@ -47,7 +58,6 @@ describe('tuneGcForStreaming', () => {
 function heapAfterPipeline(bounded: boolean): { young: number; oldPeak: number } {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
-    ${bounded ? `const { boundHeapGrowth } = await import(${JSON.stringify(tuning)}); boundHeapGrowth();` : ''}
     const size = (name) => getHeapSpaceStatistics().find((space) => space.space_name === name).space_size / 1048576;
     // Objects in flight, as a backup's queued files are: each lives while 20,000 newer ones are made.
     const inFlight = new Array(20000);
@@ -66,8 +76,7 @@ function heapAfterPipeline(bounded: boolean): { young: number; oldPeak: number }
     young.sort((a, b) => a - b);
     process.stdout.write(JSON.stringify({ young: young[young.length >> 1], oldPeak }));
   `;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  return JSON.parse(output) as { young: number; oldPeak: number };
+  return inChild(script, bounded ? 'boundHeapGrowth' : undefined);
 }
 
 describe('boundHeapGrowth', () => {
@@ -90,7 +99,6 @@ describe('boundHeapGrowth', () => {
  */
 function tierOfHotFunction(maglevOnly: boolean): { maglev: boolean; turbofan: boolean } {
   const script = `
-    ${maglevOnly ? `const { optimizeWithMaglevOnly } = await import(${JSON.stringify(tuning)}); optimizeWithMaglevOnly();` : ''}
     function hot(values) { let sum = 0; for (let i = 0; i < values.length; i++) sum += values[i] * 2; return sum; }
     const values = new Array(1000).fill(1);
     let total = 0;
@@ -100,9 +108,8 @@ function tierOfHotFunction(maglevOnly: boolean): { maglev: boolean; turbofan: bo
     if (total !== 400000000) throw new Error('wrong sum');
     process.stdout.write(JSON.stringify({ maglev: (status & 32) !== 0, turbofan: (status & 64) !== 0 }));
   `;
-  const flags = ['--allow-natives-syntax', '--no-concurrent-recompilation', '--input-type=module'];
-  const output = execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' });
-  return JSON.parse(output) as { maglev: boolean; turbofan: boolean };
+  const flags = ['--allow-natives-syntax', '--no-concurrent-recompilation'];
+  return inChild(script, maglevOnly ? 'optimizeWithMaglevOnly' : undefined, flags);
 }
 
 describe('optimizeWithMaglevOnly', () => {
@@ -121,7 +128,6 @@ function codeMappingsAddedByAWorker(shared: boolean): number {
   const script = `
     import { readFileSync } from 'node:fs';
     import { Worker } from 'node:worker_threads';
-    ${shared ? `const { shareBuiltinsWithWorkers } = await import(${JSON.stringify(tuning)}); shareBuiltinsWithWorkers();` : ''}
     const codeMappings = () =>
       readFileSync('/proc/self/maps', 'utf8')
         .split('\\n')
@@ -134,7 +140,7 @@ function codeMappingsAddedByAWorker(shared: boolean): number {
     await worker.terminate();
     process.stdout.write(String(added));
   `;
-  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  return inChild(script, shared ? 'shareBuiltinsWithWorkers' : undefined);
 }
 
 describe('shareBuiltinsWithWorkers', () => {

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type * as settings from './gc-tuning.ts';
@@ -120,11 +119,14 @@ describe('optimizeWithMaglevOnly', () => {
 });
 
 /**
- * Executable mappings of the node binary that starting a worker thread adds, in a child
- * process, with or without `shareBuiltinsWithWorkers` (V8's private copy of the builtins is a
- * further executable mapping of the same file, one per isolate that has one).
+ * Executable mappings of the node binary that starting eight worker threads adds, in a child
+ * process, with or without `shareBuiltinsWithWorkers`. V8's private copy of the builtins is a
+ * further executable mapping of the same file, made for an isolate whose code lands far from
+ * the executable. Where it lands is random: a single worker got a copy in 14 of 16 runs on a
+ * busy machine, four workers none at all in 8 of 12 — so the default's copies are not
+ * asserted (that check failed a CI run), only that the setting leaves none.
  */
-function codeMappingsAddedByAWorker(shared: boolean): number {
+function codeMappingsAddedByWorkers(shared: boolean): number {
   const script = `
     import { readFileSync } from 'node:fs';
     import { Worker } from 'node:worker_threads';
@@ -133,11 +135,14 @@ function codeMappingsAddedByAWorker(shared: boolean): number {
         .split('\\n')
         .filter((line) => line.endsWith(process.execPath) && line.split(/\\s+/)[1] === 'r-xp').length;
     const before = codeMappings();
-    // The child's flags pass to the worker, so its code is a module too.
-    const worker = new Worker('import { parentPort } from "node:worker_threads"; parentPort.postMessage(1);', { eval: true });
-    await new Promise((resolve) => worker.once('message', resolve));
+    // The child's flags pass to the workers, so their code is a module too.
+    const workers = Array.from(
+      { length: 8 },
+      () => new Worker('import { parentPort } from "node:worker_threads"; parentPort.postMessage(1);', { eval: true }),
+    );
+    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
     const added = codeMappings() - before;
-    await worker.terminate();
+    await Promise.all(workers.map((worker) => worker.terminate()));
     process.stdout.write(String(added));
   `;
   return inChild(script, shared ? 'shareBuiltinsWithWorkers' : undefined);
@@ -145,8 +150,6 @@ function codeMappingsAddedByAWorker(shared: boolean): number {
 
 describe('shareBuiltinsWithWorkers', () => {
   it('starts workers without a private mapping of the builtins', () => {
-    expect(codeMappingsAddedByAWorker(true)).toBe(0);
-    // V8 gives each isolate its copy only on machines with 4 GiB of memory or more.
-    if (totalmem() >= 4 * 1024 ** 3) expect(codeMappingsAddedByAWorker(false)).toBe(1);
+    expect(codeMappingsAddedByWorkers(true)).toBe(0);
   });
 });

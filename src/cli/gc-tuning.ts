@@ -76,9 +76,10 @@ export function optimizeWithMaglevOnly(): void {
 /**
  * Worker threads started afterwards call V8's builtins where the executable maps them, for
  * the `coffer repo` commands (docs/decisions/0023-smaller-chunks-and-shared-builtins.md). By
- * default V8 maps the builtins a second time next to each isolate's code, so that compiled
- * JavaScript reaches them with short calls; the pages are the executable's own, but each
- * isolate's mapping counts them again in the process's resident memory (~1.9 MiB per worker).
+ * default V8 maps the builtins a second time next to an isolate's code when that lands far
+ * from the executable (for most isolates; the placement is random), so that compiled
+ * JavaScript reaches them with short calls; the pages are the executable's own, but each such
+ * mapping counts them again in the process's resident memory (~1.9 MiB per worker).
  * A worker's JavaScript only drives native work (zstd, AES-GCM, SHA-256, the WebAssembly
  * chunker), so the longer calls cost nothing measurable: a 1 GiB backup (one worker) peaks
  * ~1.8 MiB lower in the same time. Read when an isolate starts: the main thread keeps its own

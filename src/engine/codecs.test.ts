@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex, IdTable } from './blob-index.ts';
 import { ByteCopies } from './bytes.ts';
-import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob } from './compression.ts';
+import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob, matchFinderTables } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
 import { decodeIndexFile, encodeIndexFile } from './index-file.ts';
@@ -160,6 +161,27 @@ describe('compression', () => {
       expect(Buffer.from(decompressor.decompress(frame, plain.byteLength)).equals(plain)).toBe(true);
     }
     expect(compressor.compress(blobs.find((b) => b.byteLength === 600_000)!)).toBeUndefined();
+  });
+
+  it('compresses at level 3 with smaller match-finder tables, into frames any zstd decodes', () => {
+    expect(matchFinderTables(3)).toEqual({ [constants.ZSTD_c_hashLog]: 14, [constants.ZSTD_c_chainLog]: 15 });
+    expect(matchFinderTables(1)).toEqual({});
+    expect(matchFinderTables(9)).toEqual({});
+    // Text of random words: long-range matches, where the tables' size shows.
+    const words = Array.from({ length: 4096 }, (_, i) =>
+      createHash('sha256')
+        .update(`${i}`)
+        .digest('hex')
+        .slice(0, 3 + (i % 9)),
+    );
+    const random = deterministicBytes('words', 400_000);
+    const plain = new TextEncoder().encode(Array.from(random, (byte, i) => words[(byte << 4) | (i & 15)]).join(' '));
+    const frame = new BlobCompressor(3).compress(plain)!.slice();
+    expect(Buffer.from(zstdDecompressSync(frame)).equals(plain)).toBe(true);
+    const withDefaultTables = zstdCompressSync(plain, {
+      params: { [constants.ZSTD_c_compressionLevel]: 3, [constants.ZSTD_c_checksumFlag]: 0 },
+    });
+    expect(frame.byteLength).toBeLessThan(withDefaultTables.byteLength * 1.01);
   });
 });
 

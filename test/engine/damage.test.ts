@@ -24,6 +24,13 @@ function randomText(seed: number, size: number): string {
 }
 
 /** Copies the pristine repository so each case damages its own copy. */
+/** Threads of this process that run a worker (Node names them `WorkerThread`). */
+function workerThreads(): number {
+  return readdirSync('/proc/self/task').filter(
+    (task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'WorkerThread',
+  ).length;
+}
+
 function copyRepository(from: string, to: string): void {
   cpSync(from, to, { recursive: true });
 }
@@ -159,6 +166,23 @@ describe('damage: check names what is affected, the rest stays restorable', () =
       workers: 1,
     });
     expect(result.failures).toEqual([]);
+  });
+
+  it('a restore whose trees are missing fails and leaves none of its workers running', async () => {
+    const repoDir = join(base, 'notrees');
+    copyRepository(pristine, repoDir);
+    const repo = await reopen(repoDir);
+    await repo.loadIndex();
+    const treePacks = new Set([...repo.index.entries()].filter((blob) => blob.type === 1).map((blob) => blob.packId));
+    expect(treePacks.size).toBeGreaterThan(0);
+    for (const packId of treePacks) rmSync(join(repoDir, packKey(packId)));
+    // A whole restore starts its workers before reading the trees (from the snapshot's
+    // summary); a failed read must stop them, or they would keep the process alive.
+    const before = workerThreads();
+    await expect(
+      restore(repo, await repo.findSnapshot('latest'), { target: join(base, 'notrees-restore'), workers: 2 }),
+    ).rejects.toThrow();
+    expect(workerThreads()).toBe(before);
   });
 
   it('a damaged snapshot object is named', async () => {

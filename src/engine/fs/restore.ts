@@ -258,17 +258,32 @@ export async function restore(
   /** The snapshot path of a local path. */
   const inSnapshot = (path: string): string => path.slice(base.length);
   const asRoot = process.getuid?.() === 0;
-  const { directories, files, others, links } = await plan(repository, snapshot, options.includes ?? [], local, asRoot);
+  const includes = options.includes ?? [];
+  // No more workers than files besides the one the main thread restores, none without content.
+  const wanted = (fileCount: number) =>
+    Math.max(0, Math.min(options.workers ?? availableParallelism() - 1, fileCount - 1));
+  // A whole snapshot's files are known from its summary: its workers start before the plan,
+  // so that loading their modules (~150 ms) overlaps reading the trees and creating the
+  // folders instead of the first ranges, which the main thread then restored alone.
+  const { summary } = snapshot.meta;
+  const pool = startRestoreWorkers(
+    repository,
+    includes.length === 0 && summary.totalBytes > 0 ? wanted(summary.files) : 0,
+  );
+  let planned: Awaited<ReturnType<typeof plan>>;
+  try {
+    planned = await plan(repository, snapshot, includes, local, asRoot);
+  } catch (error) {
+    await pool.terminate(0);
+    throw error;
+  }
+  const { directories, files, others, links } = planned;
   const failures: RestoreFailure[] = [];
   const progress = options.progress ?? { files: 0, bytes: 0 };
   let bytesWritten = 0;
   let restoredCount = 0;
-  // Workers start now: loading their modules overlaps creating folders and the plan below.
-  // No more workers than files besides the one the main thread restores, none without content.
-  const workerCount = files.extentEntries.some((entry) => entry !== zeroRun)
-    ? Math.max(0, Math.min(options.workers ?? availableParallelism() - 1, files.count - 1))
-    : 0;
-  const pool = startRestoreWorkers(repository, workerCount);
+  // Workers not started yet start now: loading their modules overlaps creating the folders.
+  pool.resize(files.extentEntries.some((entry) => entry !== zeroRun) ? wanted(files.count) : 0);
   try {
     // Folders that did not exist before hold no old files, which then need no removal.
     const freshFolders = new Set<string>();
@@ -355,7 +370,7 @@ export async function restore(
       if (writesLeft[file] === finishAtEnd || writesLeft[file]! > 0) finishHere(file);
     }
   } finally {
-    await Promise.all(pool.workers.map((worker) => worker.terminate()));
+    await pool.terminate(0);
   }
 
   for (const other of others) {
@@ -436,17 +451,29 @@ function laneSetup(repository: Repository): RestoreWorkerSetup {
 interface RestoreWorkers {
   readonly workers: Worker[];
   readonly errors: Error[];
+  /** Starts or stops workers until `count` run (those stopped are the last started). */
+  resize(count: number): void;
+  /** Stops the workers beyond the first `count` and waits until they have exited. */
+  terminate(count: number): Promise<void>;
 }
 
 function startRestoreWorkers(repository: Repository, workerCount: number): RestoreWorkers {
   const errors: Error[] = [];
   const setup = laneSetup(repository);
-  const workers = Array.from({ length: workerCount }, () => {
-    const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), { workerData: setup });
-    worker.on('error', (error) => errors.push(error));
-    return worker;
-  });
-  return { workers, errors };
+  const workers: Worker[] = [];
+  const terminate = async (count: number): Promise<void> => {
+    await Promise.all(workers.splice(count).map((worker) => worker.terminate()));
+  };
+  const resize = (count: number): void => {
+    while (workers.length < count) {
+      const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), { workerData: setup });
+      worker.on('error', (error) => errors.push(error));
+      workers.push(worker);
+    }
+    void terminate(count);
+  };
+  resize(workerCount);
+  return { workers, errors, resize, terminate };
 }
 
 function applyMetadata(path: string, entry: TreeEntry, isLink: boolean): void {

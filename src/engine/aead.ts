@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, type KeyObject, randomFillSync } from 'node:crypto';
+import { copyBytes } from './bytes.ts';
 import { CorruptDataError } from './errors.ts';
 import { secretKey } from './secret-key.ts';
 
@@ -44,13 +45,13 @@ export function sealInto(
   const slice = 1 << 16;
   for (let start = 0; start < plain.byteLength; start += slice) {
     const part = cipher.update(plain.subarray(start, Math.min(plain.byteLength, start + slice)));
-    out.set(part, position);
+    copyBytes(out, part, position);
     position += part.byteLength;
   }
   const last = cipher.final();
-  out.set(last, position);
+  copyBytes(out, last, position);
   position += last.byteLength;
-  out.set(cipher.getAuthTag(), position);
+  copyBytes(out, cipher.getAuthTag(), position);
   return position + tagLength - offset;
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { open, seal } from './aead.ts';
 import { computeBlobId } from './blob-id.ts';
 import { BlobIndex, IdTable } from './blob-index.ts';
-import { ByteCopies } from './bytes.ts';
+import { ByteCopies, copyBytes } from './bytes.ts';
 import { BlobCompressor, BlobDecompressor, compressBlob, decompressBlob, matchFinderTables } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { blobTypeData, blobTypeTree, flagCompressed } from './format.ts';
@@ -61,6 +61,29 @@ describe('ByteCopies', () => {
     // A copy larger than a block gets one of its own size.
     const long = deterministicBytes('long', 20_000);
     expect(copies.copy(long)).toEqual(long);
+  });
+});
+
+describe('copyBytes', () => {
+  it('copies into and out of shared memory at any alignment, like set, and refuses to overflow', () => {
+    const source = deterministicBytes('copy', 70_000);
+    for (const shared of [true, false]) {
+      const memory = shared ? new SharedArrayBuffer(80_000) : new ArrayBuffer(80_000);
+      const target = new Uint8Array(memory, 3, 75_000);
+      for (const position of [0, 1, 6, 54, 4_999]) {
+        target.fill(0);
+        copyBytes(target, source, position);
+        expect(Buffer.from(target.subarray(position, position + source.byteLength)).equals(source)).toBe(true);
+        expect(target[position - 1] ?? 0).toBe(0);
+        expect(target[position + source.byteLength] ?? 0).toBe(0);
+        // Out of shared memory as well.
+        const back = new Uint8Array(source.byteLength + 9);
+        copyBytes(back, target.subarray(position, position + source.byteLength), 5);
+        expect(Buffer.from(back.subarray(5, 5 + source.byteLength)).equals(source)).toBe(true);
+      }
+      expect(() => copyBytes(target, source, 6_000)).toThrow(RangeError);
+      copyBytes(target, new Uint8Array(0), 75_000);
+    }
   });
 });
 

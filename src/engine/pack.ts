@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { aeadOverhead, open, sealInto } from './aead.ts';
-import { ByteCopies, bytesEqual } from './bytes.ts';
+import { ByteCopies, bytesEqual, copyBytes } from './bytes.ts';
 import { compressBound } from './compression.ts';
 import { CorruptDataError } from './errors.ts';
 import { type BlobType, blobTypeData, blobTypeTree, flagCompressed, idLength } from './format.ts';
@@ -227,7 +227,7 @@ export class PackBuilder {
   addRecord(record: Uint8Array): void {
     this.#entries.addRecord(record, this.length);
     this.#ensure(record.byteLength);
-    this.#buffer.set(record, this.length);
+    copyBytes(this.#buffer, record, this.length);
     this.length += record.byteLength;
     this.#hashAhead();
   }

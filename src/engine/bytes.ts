@@ -15,17 +15,15 @@ export function fromHex(hex: string, expectedLength?: number): Uint8Array {
   return bytes;
 }
 
-/** True when both ranges hold the same bytes. */
 const fillBuffer = Buffer.prototype.fill;
 
 /**
  * Copies `source` into `target` at `position`, like `target.set(source, position)` for
- * ranges that do not overlap. When
- * either side is shared memory (the backup's record slots), V8's `set` copies byte by byte
- * unless both ends are 8-byte aligned, and records pack back to back, so they rarely are:
- * 2.7 GiB/s, and `perf` found 4 % of an initial backup's CPU there. `Buffer.prototype.fill`
- * with a value exactly as long as the range is one `memcpy` (~25 GiB/s;
- * docs/decisions/0024-zstd-tables-and-fair-restores.md).
+ * ranges that do not overlap. When either side is shared memory (the backup's record
+ * slots), V8's `set` copies byte by byte unless both ends are 8-byte aligned, and records
+ * pack back to back, so they rarely are: 2.7 GiB/s, and `perf` found 4 % of an initial
+ * backup's CPU there. `Buffer.prototype.fill` with a value exactly as long as the range is
+ * one `memcpy` (~25 GiB/s; docs/decisions/0024-zstd-tables-and-fair-restores.md).
  */
 export function copyBytes(target: Uint8Array, source: Uint8Array, position: number): void {
   if (
@@ -39,6 +37,7 @@ export function copyBytes(target: Uint8Array, source: Uint8Array, position: numb
   }
 }
 
+/** True when both ranges hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
 }

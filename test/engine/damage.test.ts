@@ -23,7 +23,6 @@ function randomText(seed: number, size: number): string {
     .slice(0, size);
 }
 
-/** Copies the pristine repository so each case damages its own copy. */
 /** Threads of this process that run a worker (Node names them `WorkerThread`). */
 function workerThreads(): number {
   return readdirSync('/proc/self/task').filter(
@@ -31,6 +30,7 @@ function workerThreads(): number {
   ).length;
 }
 
+/** Copies the pristine repository so each case damages its own copy. */
 function copyRepository(from: string, to: string): void {
   cpSync(from, to, { recursive: true });
 }

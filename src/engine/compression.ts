@@ -114,6 +114,15 @@ export function matchFinderTables(level: number): Record<number, number> {
   return level === 3 ? { [constants.ZSTD_c_hashLog]: 14, [constants.ZSTD_c_chainLog]: 15 } : {};
 }
 
+/** zstd's parameters for a blob's frame at `level`: no checksum (the AEAD tag covers it). */
+function frameParams(level: number): Record<number, number> {
+  return {
+    [constants.ZSTD_c_compressionLevel]: level,
+    [constants.ZSTD_c_checksumFlag]: 0,
+    ...matchFinderTables(level),
+  };
+}
+
 /**
  * Reusable zstd compressor for blobs, into a caller's buffer (`compressInto`) or its own
  * (`compress`); a blob is stored raw when zstd does not save `minimumSaving` of it (judged
@@ -137,11 +146,7 @@ export class BlobCompressor {
   #open(level: number): ZstdStream | undefined {
     return ZstdStream.open(() =>
       createZstdCompress({
-        params: {
-          [constants.ZSTD_c_compressionLevel]: level,
-          [constants.ZSTD_c_checksumFlag]: 0,
-          ...matchFinderTables(level),
-        },
+        params: frameParams(level),
       }),
     );
   }
@@ -153,13 +158,7 @@ export class BlobCompressor {
   #run(stream: ZstdStream | undefined, level: number, input: Uint8Array, limit: number, target: Uint8Array): number {
     const capacity = compressBound(input.byteLength);
     if (!stream) {
-      const frame = zstdCompressSync(input, {
-        params: {
-          [constants.ZSTD_c_compressionLevel]: level,
-          [constants.ZSTD_c_checksumFlag]: 0,
-          ...matchFinderTables(level),
-        },
-      });
+      const frame = zstdCompressSync(input, { params: frameParams(level) });
       if (frame.byteLength > limit) return -1;
       target.set(frame);
       return frame.byteLength;

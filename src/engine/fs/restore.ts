@@ -270,14 +270,12 @@ export async function restore(
     repository,
     includes.length === 0 && summary.totalBytes > 0 ? wanted(summary.files) : 0,
   );
-  let planned: Awaited<ReturnType<typeof plan>>;
-  try {
-    planned = await plan(repository, snapshot, includes, local, asRoot);
-  } catch (error) {
-    await pool.terminate(0);
-    throw error;
-  }
-  const { directories, files, others, links } = planned;
+  const { directories, files, others, links } = await plan(repository, snapshot, includes, local, asRoot).catch(
+    async (error: unknown) => {
+      await pool.terminate();
+      throw error;
+    },
+  );
   const failures: RestoreFailure[] = [];
   const progress = options.progress ?? { files: 0, bytes: 0 };
   let bytesWritten = 0;
@@ -370,7 +368,7 @@ export async function restore(
       if (writesLeft[file] === finishAtEnd || writesLeft[file]! > 0) finishHere(file);
     }
   } finally {
-    await pool.terminate(0);
+    await pool.terminate();
   }
 
   for (const other of others) {
@@ -453,24 +451,26 @@ interface RestoreWorkers {
   readonly errors: Error[];
   /** Starts or stops workers until `count` run (those stopped are the last started). */
   resize(count: number): void;
-  /** Stops the workers beyond the first `count` and waits until they have exited. */
-  terminate(count: number): Promise<void>;
+  /** Stops every worker and waits until all, also those `resize` stopped, have exited. */
+  terminate(): Promise<void>;
 }
 
 function startRestoreWorkers(repository: Repository, workerCount: number): RestoreWorkers {
   const errors: Error[] = [];
   const setup = laneSetup(repository);
   const workers: Worker[] = [];
-  const terminate = async (count: number): Promise<void> => {
-    await Promise.all(workers.splice(count).map((worker) => worker.terminate()));
-  };
+  const exits: Promise<number>[] = [];
   const resize = (count: number): void => {
     while (workers.length < count) {
       const worker = new Worker(new URL('../workers/restore-worker.ts', import.meta.url), { workerData: setup });
       worker.on('error', (error) => errors.push(error));
       workers.push(worker);
     }
-    void terminate(count);
+    for (const worker of workers.splice(count)) exits.push(worker.terminate());
+  };
+  const terminate = async (): Promise<void> => {
+    resize(0);
+    await Promise.all(exits);
   };
   resize(workerCount);
   return { workers, errors, resize, terminate };

@@ -19,6 +19,9 @@ if (major < 24) {
   const result = spawnSync(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 } else {
+  // Before anything else loads: this may start the command again (docs/decisions/0025).
+  const { restartWithMallocTunables } = await import('./malloc-tuning.js');
+  restartWithMallocTunables(fileURLToPath(import.meta.url));
   // libuv's pool serves the backup's read-ahead of small files (16 reads in flight, see
   // src/engine/fs/read-ahead.ts); it must be sized before its first use.
   process.env.UV_THREADPOOL_SIZE ??= '16';

@@ -206,6 +206,46 @@ describe('compression', () => {
     });
     expect(frame.byteLength).toBeLessThan(withDefaultTables.byteLength * 1.01);
   });
+
+  it('gives blobs under 256 KiB at level 3 unsized frames with a 256 KiB window, which any zstd decodes', () => {
+    /** The frame header's content-size flag and window (RFC 8878 §3.1.1.1). */
+    const header = (frame: Uint8Array) => {
+      expect(Buffer.from(frame.subarray(0, 4)).readUInt32LE()).toBe(0xfd2fb528);
+      const descriptor = frame[4]!;
+      const singleSegment = (descriptor & 0x20) !== 0;
+      const sized = descriptor >> 6 !== 0 || singleSegment;
+      if (singleSegment) return { sized, window: undefined };
+      const exponent = frame[5]! >> 3;
+      const base = 2 ** (10 + exponent);
+      return { sized, window: base + (base / 8) * (frame[5]! & 7) };
+    };
+    // Log lines with varying numbers, cut to `bytes`.
+    const text = (bytes: number) =>
+      new TextEncoder()
+        .encode(
+          Array.from(deterministicBytes(`text-${bytes}`, bytes / 16 + 8), (byte, i) => `line ${i}: ${byte}\n`).join(''),
+        )
+        .subarray(0, bytes);
+    const level3 = new BlobCompressor(3);
+    const level1 = new BlobCompressor(1);
+    const decompressor = new BlobDecompressor();
+    // Sizes in any order through one context (zstd would otherwise resize it for each).
+    for (const bytes of [80_000, 200, 262_136, 4_096, 96, 131_072, 1_000]) {
+      const plain = text(bytes);
+      const frame = level3.compress(plain)!.slice();
+      expect(header(frame)).toEqual({ sized: false, window: 256 * 1024 });
+      expect(Buffer.from(zstdDecompressSync(frame)).equals(plain)).toBe(true);
+      expect(Buffer.from(decompressor.decompress(frame, plain.byteLength)).equals(plain)).toBe(true);
+      // Within 1 % (and a few bytes for the tiniest) of a frame zstd sizes for the blob.
+      const sized = zstdCompressSync(plain, {
+        params: { [constants.ZSTD_c_compressionLevel]: 3, [constants.ZSTD_c_checksumFlag]: 0, ...matchFinderTables(3) },
+      });
+      expect(frame.byteLength).toBeLessThanOrEqual(sized.byteLength * 1.01 + 16);
+      // Other levels, and large blobs, keep frames that carry their size.
+      expect(header(level1.compress(plain)!).sized).toBe(true);
+    }
+    expect(header(level3.compress(text(300_000))!).sized).toBe(true);
+  });
 });
 
 describe('pack', () => {

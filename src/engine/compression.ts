@@ -114,6 +114,24 @@ export function matchFinderTables(level: number): Record<number, number> {
   return level === 3 ? { [constants.ZSTD_c_hashLog]: 14, [constants.ZSTD_c_chainLog]: 15 } : {};
 }
 
+/**
+ * The window of the context that compresses blobs under `largeBlob` at `level`, when that
+ * context is given each blob without its size; undefined: with it.
+ *
+ * Told a frame's size (a whole blob ended in one call), zstd sizes the context's window and
+ * tables to it, and frees and reallocates its ~1 MiB workspace whenever it has been over
+ * three times too large for 128 frames: as small files of varied sizes went by, 20 times per
+ * lane in a 1 GiB backup, each a block of fresh memory to fault in or one that fragmented
+ * the malloc arenas. Untold, at level 3 with a fixed 256 KiB window (the largest blob it
+ * gets), zstd keeps one workspace, and stores the benchmark corpus's 11,262 files under
+ * 256 KiB in 0.07 % more bytes (docs/decisions/0025). Frames then carry no content size,
+ * which nothing reads (a blob's plain length is in its record).
+ * Other levels keep the sized frames: their tables for large inputs are much larger.
+ */
+function smallBlobWindowLog(level: number): number | undefined {
+  return level === 3 ? Math.log2(largeBlob) : undefined;
+}
+
 /** zstd's parameters for a blob's frame at `level`: no checksum (the AEAD tag covers it). */
 function frameParams(level: number): Record<number, number> {
   return {
@@ -133,29 +151,38 @@ export class BlobCompressor {
   readonly #small: ZstdStream | undefined;
   readonly #large: ZstdStream | undefined;
   readonly #sampler: ZstdStream | undefined;
+  /** Whether `#small` is given blobs without their size (`smallBlobWindowLog`). */
+  readonly #smallUnsized: boolean;
   #out = new Uint8Array(0);
   readonly #sample = new Uint8Array(3 * sampleSlice);
 
   constructor(level: number = defaultCompressionLevel) {
     this.#level = level;
-    this.#small = this.#open(level);
+    const smallWindowLog = smallBlobWindowLog(level);
+    this.#smallUnsized = smallWindowLog !== undefined;
+    this.#small = this.#open(level, smallWindowLog);
     this.#large = this.#open(level);
     this.#sampler = this.#open(1);
   }
 
-  #open(level: number): ZstdStream | undefined {
-    return ZstdStream.open(() =>
-      createZstdCompress({
-        params: frameParams(level),
-      }),
-    );
+  #open(level: number, windowLog?: number): ZstdStream | undefined {
+    const params = frameParams(level);
+    if (windowLog !== undefined) params[constants.ZSTD_c_windowLog] = windowLog;
+    return ZstdStream.open(() => createZstdCompress({ params }));
   }
 
   /**
    * Compresses `input` into `target` (room for `compressBound` of it); returns the frame's
    * length, or -1 when it is longer than `limit`.
    */
-  #run(stream: ZstdStream | undefined, level: number, input: Uint8Array, limit: number, target: Uint8Array): number {
+  #run(
+    stream: ZstdStream | undefined,
+    level: number,
+    input: Uint8Array,
+    limit: number,
+    target: Uint8Array,
+    unsized = false,
+  ): number {
     const capacity = compressBound(input.byteLength);
     if (!stream) {
       const frame = zstdCompressSync(input, { params: frameParams(level) });
@@ -163,12 +190,26 @@ export class BlobCompressor {
       target.set(frame);
       return frame.byteLength;
     }
-    // Room for the worst case: zstd then compresses the whole input in one pass straight
-    // into the target. With less, it copies the input into its own window buffer first.
-    stream.write(constants.ZSTD_e_end, input, 0, input.byteLength, target, 0, capacity);
+    let produced = 0;
+    if (unsized) {
+      // The input first (zstd takes all of it into its window buffer, which holds a whole
+      // small blob), then the end of the frame.
+      stream.write(constants.ZSTD_e_continue, input, 0, input.byteLength, target, 0, capacity);
+      produced = capacity - stream.state[0]!;
+      if (stream.state[1] !== 0) {
+        stream.reset();
+        return -1;
+      }
+      stream.write(constants.ZSTD_e_end, input, input.byteLength, 0, target, produced, capacity - produced);
+      produced = capacity - stream.state[0]!;
+    } else {
+      // Room for the worst case: zstd then compresses the whole input in one pass straight
+      // into the target. With less, it copies the input into its own window buffer first.
+      stream.write(constants.ZSTD_e_end, input, 0, input.byteLength, target, 0, capacity);
+      produced = capacity - stream.state[0]!;
+    }
     const availableOut = stream.state[0]!;
     const availableIn = stream.state[1]!;
-    const produced = capacity - availableOut;
     if (availableOut === 0 || availableIn !== 0) {
       // The frame is unfinished (cannot happen within the bound): start the next one afresh.
       stream.reset();
@@ -194,8 +235,9 @@ export class BlobCompressor {
       const sampleLimit = Math.floor(this.#sample.byteLength * (1 - sampleMinimumSaving));
       if (this.#run(this.#sampler, 1, this.#sample, sampleLimit, target) < 0) return -1;
     }
-    const stream = plain.byteLength >= largeBlob ? this.#large : this.#small;
-    return this.#run(stream, this.#level, plain, Math.floor(plain.byteLength * (1 - minimumSaving)), target);
+    const limit = Math.floor(plain.byteLength * (1 - minimumSaving));
+    if (plain.byteLength >= largeBlob) return this.#run(this.#large, this.#level, plain, limit, target);
+    return this.#run(this.#small, this.#level, plain, limit, target, this.#smallUnsized);
   }
 
   /** `compressInto` a buffer of the compressor's own, returned as a view valid until the next call. */

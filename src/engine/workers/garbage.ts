@@ -21,14 +21,17 @@ type Collect = (options?: { type: 'minor' | 'major' }) => void;
  */
 let collect: Collect | undefined | null = null;
 
+// The flag now, as this module loads, not at the first collection: V8 rejects code cached
+// under other flags, and a worker that loaded its modules after another thread's first
+// collection had changed them compiled them afresh — in about half the runs, whichever way
+// the cache had last been written (docs/decisions/0025-malloc-arenas.md).
+setFlagsFromString('--expose-gc');
+
 /** Counts processed bytes and runs a minor GC every 2 MiB. */
 export function noteProcessed(bytes: number): void {
   processed += bytes;
   if (processed < interval) return;
   processed = 0;
-  if (collect === null) {
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as Collect | undefined;
-  }
+  if (collect === null) collect = runInNewContext('gc') as Collect | undefined;
   collect?.({ type: 'minor' });
 }

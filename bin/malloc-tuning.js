@@ -4,28 +4,16 @@
 // command again with them in its environment: `process.execve` replaces this process (same
 // PID, no parent left waiting, ~20 ms on the reference machine).
 //
-// - `arena_max=2`: by default every thread that allocates gets a malloc arena of its own, up
-//   to eight per core, and keeps the memory freed in it for itself. A 1 GiB backup's process
-//   had ten: the main thread's, the engine's worker, two of V8's helper threads, its
-//   delayed-task thread and five of libuv's pool (which run `readdir`). With two it peaked
-//   ~5.5 MiB lower in the same time.
-// - `mmap_threshold=131072`: blocks of 128 KiB or more are mapped for themselves and
-//   returned when freed. glibc otherwise raises the threshold to the size of each large block
-//   freed (up to 32 MiB), after which such blocks are carved from the arenas and their pages
-//   stay. The hot path reuses its buffers (a 1 GiB backup maps ~120 blocks; zstd's context
-//   for small blobs keeps one workspace, see `smallBlobWindowLog` in the engine's
-//   compression.ts — before it was, 20 workspaces per lane were mapped afresh, +2.7 % time).
-// - `trim_threshold=1048576`: setting the first turns off glibc's adjustment of this one too,
-//   which would leave it at 128 KiB: the main arena then shrank and regrew all the time
-//   (+0.14 s of system time per 1 GiB backup). At 1 MiB it costs nothing measurable.
-// The last two took the peak a further 1.7 MiB lower, in a narrower band (7 pairs).
+// `arena_max=2`: by default every thread that allocates gets a malloc arena of its own, up to
+// eight per core, and keeps the memory freed in it for itself. A 1 GiB backup's process had
+// ten: the main thread's, the engine's worker, two of V8's helper threads, its delayed-task
+// thread and five of libuv's pool (which run `readdir`). With two it peaked ~5.5 MiB lower in
+// the same time. glibc's other thresholds stay adaptive: fixed ones took a backup's peak
+// 1.7 MiB lower but made a restore's main arena shrink and regrow (3× the `brk` calls,
+// +0.18 s of system time) and peak at ~150 MiB in 2 runs of 14.
 
 /** The tunables coffer sets, in `GLIBC_TUNABLES` syntax. */
-export const mallocTunables = [
-  'glibc.malloc.arena_max=2',
-  'glibc.malloc.mmap_threshold=131072',
-  'glibc.malloc.trim_threshold=1048576',
-].join(':');
+export const mallocTunables = 'glibc.malloc.arena_max=2';
 
 /**
  * The environment to restart `argv` (a `process.argv`) with, or undefined to run as is: only

@@ -24,6 +24,11 @@ export interface PhaseResult {
   readonly backgroundCores: number;
   /** What the tool printed, when it prints a summary (coffer's --json). */
   readonly output?: unknown;
+  /**
+   * The seconds of each run, in the order run, for a phase measured more than once (the
+   * restore); the figures above are then the fastest run's, `peakRssBytes` the largest.
+   */
+  readonly runs?: readonly number[];
 }
 
 export interface RestoreCheck {

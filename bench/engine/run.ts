@@ -10,7 +10,14 @@ import type { Command } from './measure.ts';
 import { directoryBytes, dropCaches, runMeasured, runQuietly } from './measure.ts';
 import { mutateCorpus } from './mutate.ts';
 import { renderMarkdown, updateBenchmarksFile } from './report.ts';
-import { type BenchmarkResults, type MachineFacts, PHASE_TITLES, type PhaseName, type ToolResult } from './results.ts';
+import {
+  type BenchmarkResults,
+  type MachineFacts,
+  PHASE_TITLES,
+  type PhaseName,
+  type PhaseResult,
+  type ToolResult,
+} from './results.ts';
 import { evaluateTargets } from './targets.ts';
 import { type BackupNumber, createTool, type Tool } from './tools.ts';
 import { compareTrees, type HashedTree, hashTree } from './tree-hash.ts';
@@ -196,37 +203,63 @@ async function restorePhase(
   // deleted spent 13 % of its CPU in inode allocation (`perf`: `recently_deleted`,
   // `find_get_block_common`), one restoring after none 2 %. The restore folder is new: the
   // run removed its working folders at the start.
-  const targetOf = (entry: Entry) => join(restoreRoot, entry.tool.name);
-  await measurePhase(entries, 'restore', expected.bytes, scratch, (entry) => {
-    const target = targetOf(entry);
-    mkdirSync(target, { recursive: true });
-    return {
-      run: () => entry.tool.restore(entry.repo, target),
-      after: () => {
-        const restored = hashTree(locateRestoredRoot(target, corpus));
-        const comparison = compareTrees(expected, restored);
-        entry.result.restoreCheck = {
-          identical: comparison.identical,
-          files: restored.files,
-          bytes: restored.bytes,
-          missing: comparison.missing.length,
-          extra: comparison.extra.length,
-          contentDiffers: comparison.contentDiffers.length,
-          metadataDiffers: comparison.metadataDiffers.length,
-          examples: [
-            ...comparison.missing,
-            ...comparison.extra,
-            ...comparison.contentDiffers,
-            ...comparison.metadataDiffers,
-          ].slice(0, 10),
-        };
-        log(
-          `${entry.tool.name}: restored tree ${comparison.identical ? 'identical' : 'DIFFERS'} (${restored.files} files)`,
-        );
-      },
+  //
+  // Each tool restores twice, the second round in the reverse order, and the faster run
+  // counts. Whichever tool restored first paid 1–2 s of extra kernel time in the same
+  // allocator even minutes after any deletion (restic first: 3.67 s, 2.36 s of system
+  // time; coffer then 1.56 s and 1.45 s; restic again 2.71 s and 3.14 s), and coffer, listed
+  // first, always did (decision 0025).
+  const tools = active(entries);
+  const rounds = [tools, [...tools].reverse()];
+  const targetOf = (entry: Entry, round: number) => join(restoreRoot, `${entry.tool.name}-${round + 1}`);
+  const runs = new Map<Entry, PhaseResult[]>();
+  for (const [round, order] of rounds.entries()) {
+    await measurePhase(order, 'restore', expected.bytes, scratch, (entry) => {
+      const target = targetOf(entry, round);
+      mkdirSync(target, { recursive: true });
+      return {
+        run: () => entry.tool.restore(entry.repo, target),
+        after: () => {
+          runs.set(entry, [...(runs.get(entry) ?? []), entry.result.phases.restore!]);
+          verifyRestore(entry, expected, locateRestoredRoot(target, corpus));
+        },
+      };
+    });
+  }
+  for (const [entry, measured] of runs) {
+    const fastest = measured.reduce((best, run) => (run.seconds < best.seconds ? run : best));
+    entry.result.phases.restore = {
+      ...fastest,
+      peakRssBytes: Math.max(...measured.map((run) => run.peakRssBytes)),
+      runs: measured.map((run) => run.seconds),
     };
-  });
-  for (const entry of entries) rmSync(targetOf(entry), { recursive: true, force: true });
+  }
+  for (const entry of entries) {
+    for (const round of rounds.keys()) rmSync(targetOf(entry, round), { recursive: true, force: true });
+  }
+}
+
+/** Compares a restored tree with the corpus; a tree that differs is kept as the tool's result. */
+function verifyRestore(entry: Entry, expected: HashedTree, root: string): void {
+  const restored = hashTree(root);
+  const comparison = compareTrees(expected, restored);
+  log(`${entry.tool.name}: restored tree ${comparison.identical ? 'identical' : 'DIFFERS'} (${restored.files} files)`);
+  if (entry.result.restoreCheck?.identical === false) return;
+  entry.result.restoreCheck = {
+    identical: comparison.identical,
+    files: restored.files,
+    bytes: restored.bytes,
+    missing: comparison.missing.length,
+    extra: comparison.extra.length,
+    contentDiffers: comparison.contentDiffers.length,
+    metadataDiffers: comparison.metadataDiffers.length,
+    examples: [
+      ...comparison.missing,
+      ...comparison.extra,
+      ...comparison.contentDiffers,
+      ...comparison.metadataDiffers,
+    ].slice(0, 10),
+  };
 }
 
 /**

@@ -236,6 +236,8 @@ describe('compression', () => {
       expect(header(frame)).toEqual({ sized: false, window: 256 * 1024 });
       expect(Buffer.from(zstdDecompressSync(frame)).equals(plain)).toBe(true);
       expect(Buffer.from(decompressor.decompress(frame, plain.byteLength)).equals(plain)).toBe(true);
+      expect(Buffer.from(decompressBlob(frame, plain.byteLength)).equals(plain)).toBe(true);
+      expect(() => decompressBlob(frame, plain.byteLength - 1)).toThrow(CorruptDataError);
       // Within 1 % (and a few bytes for the tiniest) of a frame zstd sizes for the blob.
       const sized = zstdCompressSync(plain, {
         params: { [constants.ZSTD_c_compressionLevel]: 3, [constants.ZSTD_c_checksumFlag]: 0, ...matchFinderTables(3) },

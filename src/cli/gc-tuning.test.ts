@@ -91,6 +91,38 @@ describe('boundHeapGrowth', () => {
 });
 
 /**
+ * The heap's physical size, and its young generation's, in a child process with or without
+ * `favourMemoryOverSpeed`, after it held ~40 MiB of objects for a while and then allocated a
+ * steady stream of short-lived ones — what a backup's walk does with a large folder.
+ */
+function heapAfterWork(favourMemory: boolean): { heapMiB: number; youngMiB: number } {
+  const script = `
+    import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+    let held = Array.from({ length: 400000 }, (_, i) => ({ i, name: 'entry ' + i, list: [i, i] }));
+    if (held.length !== 400000) throw new Error('not held');
+    held = null;
+    let recent = [];
+    for (let i = 0; i < 3000000; i++) { recent.push({ i, text: 'file ' + i }); if (recent.length > 30000) recent = []; }
+    const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    process.stdout.write(JSON.stringify({
+      heapMiB: getHeapStatistics().total_physical_size / 1048576,
+      youngMiB: young.physical_space_size / 1048576,
+    }));
+  `;
+  return inChild(script, favourMemory ? 'favourMemoryOverSpeed' : undefined);
+}
+
+describe('favourMemoryOverSpeed', () => {
+  it('keeps the young generation small and gives memory back once it is no longer used', () => {
+    const fast = heapAfterWork(false);
+    const small = heapAfterWork(true);
+    expect(small.youngMiB).toBeLessThanOrEqual(16);
+    expect(fast.youngMiB).toBeGreaterThan(small.youngMiB);
+    expect(small.heapMiB).toBeLessThan(fast.heapMiB / 2);
+  });
+});
+
+/**
  * How V8 optimized a hot function, in a child process, with or without `optimizeWithMaglevOnly`.
  * Compiled on the child's own thread (`--no-concurrent-recompilation`): compiled in the
  * background, a busy machine left the function still Maglev's when the loop ended in 3 of 8

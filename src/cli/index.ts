@@ -1,7 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from '../agent/agent-cli.ts';
 import { registerRepoCommands } from '../agent/repo-cli.ts';
-import { boundHeapGrowth, optimizeWithMaglevOnly, shareBuiltinsWithWorkers, tuneGcForStreaming } from './gc-tuning.ts';
+import {
+  boundHeapGrowth,
+  favourMemoryOverSpeed,
+  optimizeWithMaglevOnly,
+  shareBuiltinsWithWorkers,
+  tuneGcForStreaming,
+} from './gc-tuning.ts';
 import { version } from './version.ts';
 
 // Nothing here imports the platform (database drivers, logger, job queue) at load time:
@@ -79,6 +85,7 @@ export function buildProgram(): Command {
     if (path === 'coffer server' || path === 'agent run') tuneGcForStreaming();
     if (command.parent?.name() === 'repo') {
       boundHeapGrowth();
+      favourMemoryOverSpeed();
       optimizeWithMaglevOnly();
       shareBuiltinsWithWorkers();
     }

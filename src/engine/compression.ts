@@ -190,33 +190,36 @@ export class BlobCompressor {
       target.set(frame);
       return frame.byteLength;
     }
+    // Unsized: the input first (zstd takes all of it into its window buffer, which holds a
+    // whole small blob), then the end of the frame. Sized: room for the worst case, so zstd
+    // compresses the whole input in one pass straight into the target (with less, it would
+    // copy the input into its own window buffer first).
+    let consumed = 0;
     let produced = 0;
     if (unsized) {
-      // The input first (zstd takes all of it into its window buffer, which holds a whole
-      // small blob), then the end of the frame.
       stream.write(constants.ZSTD_e_continue, input, 0, input.byteLength, target, 0, capacity);
-      produced = capacity - stream.state[0]!;
-      if (stream.state[1] !== 0) {
-        stream.reset();
-        return -1;
-      }
-      stream.write(constants.ZSTD_e_end, input, input.byteLength, 0, target, produced, capacity - produced);
-      produced = capacity - stream.state[0]!;
-    } else {
-      // Room for the worst case: zstd then compresses the whole input in one pass straight
-      // into the target. With less, it copies the input into its own window buffer first.
-      stream.write(constants.ZSTD_e_end, input, 0, input.byteLength, target, 0, capacity);
+      consumed = input.byteLength - stream.state[1]!;
       produced = capacity - stream.state[0]!;
     }
+    stream.write(
+      constants.ZSTD_e_end,
+      input,
+      consumed,
+      input.byteLength - consumed,
+      target,
+      produced,
+      capacity - produced,
+    );
     const availableOut = stream.state[0]!;
     const availableIn = stream.state[1]!;
+    const frameLength = capacity - availableOut;
     if (availableOut === 0 || availableIn !== 0) {
       // The frame is unfinished (cannot happen within the bound): start the next one afresh.
       stream.reset();
       return -1;
     }
     // Too large a frame: the data is incompressible.
-    return produced > limit ? -1 : produced;
+    return frameLength > limit ? -1 : frameLength;
   }
 
   /**
